@@ -1,0 +1,215 @@
+"""The chain: its head, the one path that adds blocks, and the getters for blocks, txs and receipts.
+
+Only `add_block` (for blocks this node built) and `import_block` (for blocks from elsewhere, checked
+by re-execution) mutate the chain; both store the block and everything it created in one atomic
+write and then publish `NewBlock`. Readers (RPC, txpool) ask for blocks, receipts and account
+state at any past block. Called by `producer.py`, `node.py` and the RPC backend.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import rlp
+from eth_hash.auto import keccak
+
+from . import consensus, errors, execution, fees
+from .block import Block, Header
+from .config import Config
+from .events import EventBus, NewBlock
+from .genesis import make_genesis
+from .receipt import Receipt
+from .storage import schema
+from .storage.chaindb import ChainDB
+from .storage.kv import Store
+from .transaction import Transaction
+
+_CACHE_BLOCKS = 256
+
+
+@dataclass(frozen=True, slots=True)
+class TxLookup:
+    """A mined transaction with where it sits."""
+
+    tx: Transaction
+    block: Block
+    index: int
+
+
+class Chain:
+    """The canonical chain over the node's database."""
+
+    def __init__(self, store: Store, config: Config, events: EventBus,
+                 genesis_validators: tuple[bytes, ...] = ()) -> None:
+        self.store = store
+        self._genesis_validators = genesis_validators
+        self.db = ChainDB(store)
+        self.config = config
+        self.events = events
+        self._blocks: OrderedDict[bytes, Block] = OrderedDict()
+        self._receipts: OrderedDict[bytes, tuple[Receipt, ...]] = OrderedDict()
+        self.genesis, self.validators = self._open_or_initialise()
+        head_hash = self.db.head_hash()
+        assert head_hash is not None
+        head = self.db.header(head_hash)
+        assert head is not None
+        self.head: Header = head
+
+    # --- opening ------------------------------------------------------------------------------
+
+    def _open_or_initialise(self) -> tuple[Header, tuple[bytes, ...]]:
+        stored_genesis = self.db.meta(schema.GENESIS_KEY)
+        if stored_genesis is None:
+            return self._initialise()
+        chain_id = int.from_bytes(self.db.meta(schema.CHAIN_ID_KEY) or b"", "big")
+        if chain_id != self.config.network.chain_id:
+            raise errors.ChainError(
+                f"data folder holds chain id {chain_id}, config says "
+                f"{self.config.network.chain_id}: use another --data-dir or --reset")
+        genesis = self.db.header(stored_genesis)
+        assert genesis is not None
+        validators = tuple(rlp.decode(self.db.meta(schema.VALIDATORS_KEY) or rlp.encode([])))
+        return genesis, validators
+
+    def _initialise(self) -> tuple[Header, tuple[bytes, ...]]:
+        block, writes = make_genesis(self.store, self.config)
+        validators = self._genesis_validators
+        extra = [
+            (schema.META, schema.GENESIS_KEY, block.hash),
+            (schema.META, schema.CHAIN_ID_KEY, self.config.network.chain_id.to_bytes(8, "big")),
+            (schema.META, schema.VERSION_KEY, schema.SCHEMA_VERSION.to_bytes(4, "big")),
+            (schema.META, schema.VALIDATORS_KEY, rlp.encode(list(validators))),
+        ]
+        self.db.write_block(block, (), writes, extra)
+        return block.header, validators
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def add_block(self, block: Block, receipts: tuple[Receipt, ...],
+                  state_writes: dict[bytes, bytes]) -> None:
+        """Store a block this node built and sealed, make it the head, announce it."""
+        if block.header.parent_hash != self.head.hash:
+            raise errors.InvalidBlock("block does not extend the head")
+        self.db.write_block(block, receipts, state_writes)
+        self._remember(block, receipts)
+        self.head = block.header
+        self.events.publish(NewBlock(block, receipts))
+
+    def import_block(self, block: Block) -> None:
+        """Check a block from elsewhere (seal, parent, re-execution, roots) and add it."""
+        header = block.header
+        if header.parent_hash != self.head.hash or header.number != self.head.number + 1:
+            raise errors.InvalidBlock("block does not extend the head")
+        signer = consensus.recover_signer(header)
+        if self.validators and signer not in self.validators:
+            raise errors.InvalidBlock(f"sealed by 0x{signer.hex()}, not a validator")
+        if header.coinbase != signer:
+            raise errors.InvalidBlock("miner is not the sealing validator")
+        expected_fee = self.next_base_fee(self.head)
+        if header.base_fee_per_gas != expected_fee or header.timestamp <= self.head.timestamp:
+            raise errors.InvalidBlock("bad base fee or timestamp")
+        built = execution.build_block(
+            self.store, self.head.state_root, self.head.hash, self.block_env(
+                self.head, header.timestamp, header.coinbase, header.gas_limit),
+            block.transactions, extra_data=header.extra_data, strict=True)
+        if built.header.with_changes(extra_data=header.extra_data) != header:
+            raise errors.InvalidBlock("header does not match the executed block")
+        self.add_block(block, built.receipts, built.state_writes)
+
+    def _remember(self, block: Block, receipts: tuple[Receipt, ...]) -> None:
+        self._blocks[block.hash] = block
+        self._receipts[block.hash] = receipts
+        while len(self._blocks) > _CACHE_BLOCKS:
+            self._blocks.popitem(last=False)
+        while len(self._receipts) > _CACHE_BLOCKS:
+            self._receipts.popitem(last=False)
+
+    # --- block context ------------------------------------------------------------------------
+
+    def next_base_fee(self, parent: Header) -> int:
+        return fees.next_base_fee(parent.gas_used, parent.gas_limit,
+                                  parent.base_fee_per_gas or 0, self.config.fees.min_gas_price)
+
+    def block_env(self, parent: Header, timestamp: int, coinbase: bytes,
+                  gas_limit: int | None = None) -> execution.BlockEnv:
+        """Return the execution context of the block after `parent`."""
+        return execution.BlockEnv(
+            number=parent.number + 1, timestamp=timestamp, coinbase=coinbase,
+            gas_limit=gas_limit or self.config.genesis.gas_limit,
+            base_fee=self.next_base_fee(parent), chain_id=self.config.network.chain_id,
+            prev_randao=consensus_randao(parent), ancestor_hashes=self.ancestor_hashes(parent),
+        )
+
+    def env_at(self, header: Header) -> execution.BlockEnv:
+        """Return the context of an existing block, for calls made 'at' that block."""
+        parent = self.header_by_hash(header.parent_hash) if header.number else None
+        return execution.BlockEnv(
+            number=header.number, timestamp=header.timestamp, coinbase=header.coinbase,
+            gas_limit=header.gas_limit, base_fee=header.base_fee_per_gas or 0,
+            chain_id=self.config.network.chain_id, prev_randao=header.mix_hash,
+            ancestor_hashes=self.ancestor_hashes(parent) if parent else (),
+        )
+
+    def ancestor_hashes(self, parent: Header) -> tuple[bytes, ...]:
+        """Return up to 256 hashes from `parent` back, for the BLOCKHASH opcode."""
+        hashes = [parent.hash]
+        for number in range(parent.number - 1, max(parent.number - 256, -1), -1):
+            block_hash = self.db.canonical_hash(number)
+            if block_hash is None:
+                break
+            hashes.append(block_hash)
+        return tuple(hashes)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def header_by_hash(self, block_hash: bytes) -> Header | None:
+        cached = self._blocks.get(block_hash)
+        return cached.header if cached else self.db.header(block_hash)
+
+    def header_by_number(self, number: int) -> Header | None:
+        block_hash = self.db.canonical_hash(number) if 0 <= number <= self.head.number else None
+        return self.header_by_hash(block_hash) if block_hash else None
+
+    def block_by_hash(self, block_hash: bytes) -> Block | None:
+        cached = self._blocks.get(block_hash)
+        if cached is not None:
+            return cached
+        block = self.db.block(block_hash)
+        if block is not None and self.db.canonical_hash(block.number) == block_hash:
+            self._blocks[block_hash] = block
+        return block
+
+    def block_by_number(self, number: int) -> Block | None:
+        block_hash = self.db.canonical_hash(number) if 0 <= number <= self.head.number else None
+        return self.block_by_hash(block_hash) if block_hash else None
+
+    def receipts(self, block_hash: bytes) -> tuple[Receipt, ...] | None:
+        cached = self._receipts.get(block_hash)
+        return cached if cached is not None else self.db.receipts(block_hash)
+
+    def transaction(self, tx_hash: bytes) -> TxLookup | None:
+        location = self.db.tx_location(tx_hash)
+        if location is None:
+            return None
+        block = self.block_by_hash(location[0])
+        if block is None or location[1] >= len(block.transactions):
+            return None
+        return TxLookup(block.transactions[location[1]], block, location[1])
+
+    def receipt(self, tx_hash: bytes) -> tuple[Receipt, TxLookup] | None:
+        lookup = self.transaction(tx_hash)
+        if lookup is None:
+            return None
+        receipts = self.receipts(lookup.block.hash)
+        if receipts is None:
+            return None
+        return receipts[lookup.index], lookup
+
+    def state_at(self, header: Header) -> execution.AccountReader:
+        return execution.AccountReader(self.store, header.state_root)
+
+
+def consensus_randao(parent: Header) -> bytes:
+    """Return the PREVRANDAO value of the block after `parent` (keccak of the parent's seal)."""
+    return keccak(parent.mix_hash + parent.hash)

@@ -1,0 +1,202 @@
+"""Domain errors, one class per failure, with go-ethereum's messages.
+
+Wallets and libraries match on these strings (`nonce too low`, `already known`, ...), so the
+text is part of the interface. Raised by execution, txpool and chain; `rpc/errors.py` maps each
+class to a JSON-RPC code in one table.
+"""
+
+from __future__ import annotations
+
+
+class ChainError(Exception):
+    """Base class of every error the node reports to a client."""
+
+    message = "internal error"
+
+    def __init__(self, detail: str = "") -> None:
+        self.detail = detail
+        super().__init__(f"{self.message}: {detail}" if detail else self.message)
+
+
+class TxRejected(ChainError):
+    """Raised when a transaction is refused before it reaches the pool (geth code -32000)."""
+
+
+class InvalidTransactionEncoding(TxRejected):
+    """Raised when raw transaction bytes are not a valid RLP transaction of a known type."""
+
+    message = "invalid transaction"
+
+
+class InvalidSender(TxRejected):
+    """Raised when a transaction's signature does not recover to an address."""
+
+    message = "invalid sender"
+
+
+class InvalidChainId(TxRejected):
+    """Raised when a transaction is signed for another chain id."""
+
+    message = "invalid chain id for signer"
+
+
+class UnprotectedTransaction(TxRejected):
+    """Raised when a legacy transaction without EIP-155 replay protection is sent."""
+
+    message = "only replay-protected (EIP-155) transactions allowed over RPC"
+
+
+class NonceTooLow(TxRejected):
+    """Raised when the nonce is below the sender's account nonce."""
+
+    message = "nonce too low"
+
+
+class NonceTooHigh(TxRejected):
+    """Raised when a call's nonce is above the sender's account nonce."""
+
+    message = "nonce too high"
+
+
+class AlreadyKnown(TxRejected):
+    """Raised when the exact transaction is already in the pool."""
+
+    message = "already known"
+
+
+class ReplacementUnderpriced(TxRejected):
+    """Raised when a same-nonce replacement does not pay the required price bump."""
+
+    message = "replacement transaction underpriced"
+
+
+class InsufficientFunds(TxRejected):
+    """Raised when the sender cannot pay gas * price + value."""
+
+    message = "insufficient funds for gas * price + value"
+
+
+class IntrinsicGasTooLow(TxRejected):
+    """Raised when the gas limit is below the transaction's intrinsic gas."""
+
+    message = "intrinsic gas too low"
+
+
+class GasLimitExceeded(TxRejected):
+    """Raised when a transaction's gas limit exceeds the block gas limit."""
+
+    message = "exceeds block gas limit"
+
+
+class Underpriced(TxRejected):
+    """Raised when the gas price is below the node's minimum gas price."""
+
+    message = "transaction underpriced"
+
+
+class FeeCapTooLow(TxRejected):
+    """Raised when max fee per gas is below the base fee of the next block."""
+
+    message = "max fee per gas less than block base fee"
+
+
+class TipAboveFeeCap(TxRejected):
+    """Raised when max priority fee per gas exceeds max fee per gas."""
+
+    message = "max priority fee per gas higher than max fee per gas"
+
+
+class OversizedData(TxRejected):
+    """Raised when a transaction's encoding exceeds the pool's size limit."""
+
+    message = "oversized data"
+
+
+class TxPoolFull(TxRejected):
+    """Raised when the pool is full and the transaction is not better than the cheapest."""
+
+    message = "txpool is full"
+
+
+class AccountLimitExceeded(TxRejected):
+    """Raised when a sender already holds the maximum number of pooled transactions."""
+
+    message = "account limit exceeded"
+
+
+class UnsupportedTxType(TxRejected):
+    """Raised when a transaction type is not accepted by this chain (for example blob txs)."""
+
+    message = "transaction type not supported"
+
+
+class GasUintOverflow(TxRejected):
+    """Raised when gas * price overflows 256 bits."""
+
+    message = "gas uint64 overflow"
+
+
+class ExecutionReverted(ChainError):
+    """Raised when a call reverts; carries the revert data (geth code 3)."""
+
+    message = "execution reverted"
+
+    def __init__(self, data: bytes, reason: str | None) -> None:
+        self.data = data
+        self.reason = reason
+        super().__init__(reason or "")
+
+
+class ExecutionFailed(ChainError):
+    """Raised when a call fails for a reason other than revert (out of gas, bad opcode)."""
+
+    message = "execution failed"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.args = (detail,)
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+class GasRequiredExceedsAllowance(ChainError):
+    """Raised when estimation cannot find a gas limit within the allowance."""
+
+    message = "gas required exceeds allowance"
+
+
+class CallTimeout(ChainError):
+    """Raised when eth_call or eth_estimateGas runs past the configured time limit."""
+
+    message = "execution aborted (timeout = 5s)"
+
+
+class UnknownBlock(ChainError):
+    """Raised when a block named by tag, number or hash does not exist."""
+
+    message = "header not found"
+
+
+class UnknownAccount(ChainError):
+    """Raised when a signing method names an account this node holds no key for."""
+
+    message = "unknown account"
+
+
+class InvalidBlock(ChainError):
+    """Raised when a block fails import checks (seal, roots, gas, parent)."""
+
+    message = "invalid block"
+
+
+class FilterNotFound(ChainError):
+    """Raised when a filter id is unknown or expired."""
+
+    message = "filter not found"
+
+
+class QueryLimitExceeded(ChainError):
+    """Raised when a log query would return or scan more than the node allows."""
+
+    message = "query exceeds limit"

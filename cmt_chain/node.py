@@ -1,0 +1,214 @@
+"""The composition root: opens storage, builds chain, pool, producer and events, and offers the
+operations the RPC layer needs (the narrow backend it depends on).
+
+`Node.open(config)` wires everything; `start()`/`stop()` run and end the producer. The RPC methods
+call the operations below with typed values (parsed at the RPC edge) and get typed values back.
+Long work (calls, gas estimates) runs in worker threads so the event loop keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import encode_defunct
+
+from . import errors, execution, fees
+from .accounts import DevAccount, dev_accounts, load_or_create_key, validator_address
+from .block import Header
+from .chain import Chain
+from .config import Config
+from .events import EventBus, NewPendingTx
+from .producer import Producer
+from .storage.kv import Store, open_store
+from .transaction import DYNAMIC_FEE, Transaction, decode_transaction
+from .txpool import PoolLimits, TxPool
+
+log = logging.getLogger(__name__)
+CLIENT_VERSION = "cmt-chain/v0.1.0/python"
+FEE_HISTORY_BLOCKS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRef:
+    """A block named by tag, number or hash (EIP-1898), as parsed at the RPC edge."""
+
+    tag: str | None = "latest"
+    number: int | None = None
+    hash: bytes | None = None
+    require_canonical: bool = False
+
+
+class Node:
+    """One running cmt-chain node."""
+
+    def __init__(self, config: Config, store: Store, validator_key: bytes) -> None:
+        self.config = config
+        self.store = store
+        self.events = EventBus()
+        self.validator = validator_address(validator_key)
+        self.chain = Chain(store, config, self.events, genesis_validators=(self.validator,))
+        self.pool = TxPool(config.txpool, PoolLimits(
+            chain_id=config.network.chain_id, block_gas_limit=config.genesis.gas_limit,
+            min_gas_price=config.fees.min_gas_price), self._account_state)
+        self.producer = Producer(self.chain, self.pool, config.mining, validator_key, self.events)
+        self.dev_accounts: dict[bytes, DevAccount] = {}
+        if config.network.dev:
+            accounts = dev_accounts(config.genesis.mnemonic, config.genesis.dev_accounts)
+            self.dev_accounts = {a.address: a for a in accounts}
+
+    @classmethod
+    def open(cls, config: Config) -> Node:
+        """Open (or create) the node's data folder and everything on it."""
+        data_dir = config.data_dir
+        key_path = Path(config.validator.key_file) if config.validator.key_file else (
+            data_dir / "validator.key")
+        key = load_or_create_key(key_path)
+        store = open_store(data_dir / "chaindb", config.storage.sync_writes)
+        try:
+            return cls(config, store, key)
+        except Exception:
+            store.close()
+            raise
+
+    async def start(self) -> None:
+        self.producer.start()
+
+    async def stop(self) -> None:
+        await self.producer.stop()
+        self.store.close()
+
+    # --- accounts and state -------------------------------------------------------------------
+
+    def _account_state(self, address: bytes) -> tuple[int, int]:
+        reader = self.chain.state_at(self.chain.head)
+        return reader.nonce(address), reader.balance(address)
+
+    def resolve(self, ref: BlockRef) -> Header:
+        """Return the header a BlockRef names; raise UnknownBlock if there is none."""
+        header: Header | None
+        if ref.hash is not None:
+            header = self.chain.header_by_hash(ref.hash)
+            if header is not None and ref.require_canonical and (
+                    self.chain.header_by_number(header.number) != header):
+                header = None
+        elif ref.number is not None:
+            header = self.chain.header_by_number(ref.number)
+        elif ref.tag == "earliest":
+            header = self.chain.genesis
+        else:  # latest, pending, safe, finalized: one validator seals with instant finality
+            header = self.chain.head
+        if header is None:
+            raise errors.UnknownBlock()
+        return header
+
+    def state(self, ref: BlockRef) -> execution.AccountReader:
+        return self.chain.state_at(self.resolve(ref))
+
+    def transaction_count(self, address: bytes, ref: BlockRef) -> int:
+        if ref.tag == "pending" and ref.hash is None and ref.number is None:
+            return self.pool.pending_nonce(address)
+        return self.state(ref).nonce(address)
+
+    # --- transactions -------------------------------------------------------------------------
+
+    def submit_raw(self, raw: bytes) -> bytes:
+        """Decode, validate and pool a signed transaction; return its hash."""
+        return self.submit(decode_transaction(raw))
+
+    def submit(self, tx: Transaction) -> bytes:
+        base_fee = self.chain.next_base_fee(self.chain.head)
+        self.pool.add(tx, base_fee)
+        self.events.publish(NewPendingTx(tx))
+        return tx.hash
+
+    def send_transaction(self, request: execution.CallRequest) -> bytes:
+        """Fill in, sign with an unlocked dev account, and submit (eth_sendTransaction)."""
+        account = self._unlocked(request.sender)
+        base_fee = self.chain.next_base_fee(self.chain.head)
+        gas = request.gas or self.estimate_gas_sync(request, BlockRef("pending"))
+        fields: dict[str, Any] = {
+            "chainId": self.config.network.chain_id,
+            "nonce": request.nonce if request.nonce is not None else self.pool.pending_nonce(
+                request.sender),
+            "gas": gas, "value": request.value, "data": request.data,
+        }
+        if request.to is not None:
+            fields["to"] = "0x" + request.to.hex()
+        if request.gas_price is not None:
+            fields["gasPrice"] = request.gas_price
+        else:
+            tip = request.max_priority_fee_per_gas
+            tip = self.suggested_tip() if tip is None else tip
+            fields["type"] = DYNAMIC_FEE
+            fields["maxPriorityFeePerGas"] = tip
+            fields["maxFeePerGas"] = request.max_fee_per_gas or 2 * base_fee + tip
+            if request.access_list:
+                fields["accessList"] = [
+                    {"address": "0x" + a.hex(), "storageKeys": [f"0x{k:064x}" for k in keys]}
+                    for a, keys in request.access_list]
+        signed = Account.sign_transaction(fields, account.private_key)
+        return self.submit_raw(bytes(signed.raw_transaction))
+
+    def _unlocked(self, address: bytes) -> DevAccount:
+        account = self.dev_accounts.get(address)
+        if account is None:
+            raise errors.UnknownAccount()
+        return account
+
+    def sign_message(self, address: bytes, message: bytes) -> bytes:
+        """Sign an EIP-191 personal message with an unlocked dev account."""
+        signed = Account.sign_message(encode_defunct(primitive=message),
+                                      self._unlocked(address).private_key)
+        return bytes(signed.signature)
+
+    def sign_typed_data(self, address: bytes, typed_data: dict[str, Any]) -> bytes:
+        """Sign EIP-712 typed data (v4) with an unlocked dev account."""
+        signed = Account.sign_typed_data(self._unlocked(address).private_key,
+                                         full_message=typed_data)
+        return bytes(signed.signature)
+
+    # --- calls ----------------------------------------------------------------------------------
+
+    async def call(self, request: execution.CallRequest, ref: BlockRef) -> bytes:
+        """Run eth_call; return the output or raise ExecutionReverted / ExecutionFailed."""
+        header = self.resolve(ref)
+        result = await asyncio.to_thread(
+            execution.call, self.store, header.state_root, self.chain.env_at(header), request,
+            self.config.rpc.gas_cap, self.config.rpc.evm_timeout)
+        if result.success:
+            return result.output
+        if result.error == "execution reverted":
+            raise errors.ExecutionReverted(result.output,
+                                           execution.decode_revert_reason(result.output))
+        raise errors.ExecutionFailed(result.error)
+
+    async def estimate_gas(self, request: execution.CallRequest, ref: BlockRef) -> int:
+        return await asyncio.to_thread(self.estimate_gas_sync, request, ref)
+
+    def estimate_gas_sync(self, request: execution.CallRequest, ref: BlockRef) -> int:
+        header = self.resolve(ref)
+        return execution.estimate_gas(
+            self.store, header.state_root, self.chain.env_at(header), request,
+            min(self.config.rpc.gas_cap, header.gas_limit), self.config.rpc.evm_timeout)
+
+    # --- fees ---------------------------------------------------------------------------------
+
+    def suggested_tip(self) -> int:
+        tips = []
+        head = self.chain.head.number
+        for number in range(max(0, head - FEE_HISTORY_BLOCKS + 1), head + 1):
+            block = self.chain.block_by_number(number)
+            if block is None:
+                continue
+            base_fee = block.header.base_fee_per_gas or 0
+            tips.extend(max(tx.effective_tip(base_fee), 0) for tx in block.transactions)
+        return fees.suggested_tip(tips)
+
+    def gas_price(self) -> int:
+        """Return eth_gasPrice: the next block's base fee plus the suggested tip."""
+        return self.chain.next_base_fee(self.chain.head) + self.suggested_tip()

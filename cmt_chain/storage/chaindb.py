@@ -1,0 +1,111 @@
+"""The chain database: blocks, receipts, the transaction index, canonical numbers and the head.
+
+`write_block` stores a block, its receipts, its transactions' index entries, its canonical number,
+the new head and the state it created in one atomic batch: after a crash the database holds the
+block whole or not at all. Called by `chain.py` (the one writer) and read by it for every getter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import rlp
+
+from ..block import Block, Header, Withdrawal
+from ..receipt import Receipt
+from ..transaction import Transaction, decode_transaction
+from . import schema
+from .kv import Put, Store
+
+
+class ChainDB:
+    """Typed reads and atomic writes over the node's RocksDB store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # --- writes -------------------------------------------------------------------------------
+
+    def write_block(
+        self,
+        block: Block,
+        receipts: Iterable[Receipt],
+        state_writes: dict[bytes, bytes],
+        extra: Iterable[Put] = (),
+    ) -> None:
+        """Store the block as the new canonical head, with everything it created, atomically."""
+        puts: list[Put] = [(schema.STATE, key, value) for key, value in state_writes.items()]
+        puts += [
+            (schema.HEADERS, block.hash, block.header.encode()),
+            (schema.BODIES, block.hash, encode_body(block)),
+            (schema.RECEIPTS, block.hash, rlp.encode([r.encode_storage() for r in receipts])),
+            (schema.CANONICAL, schema.number_key(block.number), block.hash),
+            (schema.META, schema.HEAD_KEY, block.hash),
+        ]
+        puts += [
+            (schema.TX_INDEX, tx.hash, schema.tx_location_value(block.hash, index))
+            for index, tx in enumerate(block.transactions)
+        ]
+        puts += list(extra)
+        self.store.write(puts)
+
+    # --- reads --------------------------------------------------------------------------------
+
+    def head_hash(self) -> bytes | None:
+        return self.store.get(schema.META, schema.HEAD_KEY)
+
+    def meta(self, key: bytes) -> bytes | None:
+        return self.store.get(schema.META, key)
+
+    def canonical_hash(self, number: int) -> bytes | None:
+        return self.store.get(schema.CANONICAL, schema.number_key(number))
+
+    def header(self, block_hash: bytes) -> Header | None:
+        data = self.store.get(schema.HEADERS, block_hash)
+        return Header.decode(data) if data is not None else None
+
+    def block(self, block_hash: bytes) -> Block | None:
+        header = self.header(block_hash)
+        body = self.store.get(schema.BODIES, block_hash)
+        if header is None or body is None:
+            return None
+        return decode_body(header, body)
+
+    def receipts(self, block_hash: bytes) -> tuple[Receipt, ...] | None:
+        data = self.store.get(schema.RECEIPTS, block_hash)
+        if data is None:
+            return None
+        return tuple(Receipt.decode_storage(item) for item in rlp.decode(data))
+
+    def tx_location(self, tx_hash: bytes) -> tuple[bytes, int] | None:
+        value = self.store.get(schema.TX_INDEX, tx_hash)
+        return schema.parse_tx_location(value) if value is not None else None
+
+
+def encode_body(block: Block) -> bytes:
+    items: list[object] = [
+        [[tx.raw, tx.sender] for tx in block.transactions],
+        [uncle.rlp_fields() for uncle in block.uncles],
+    ]
+    if block.withdrawals is not None:
+        items.append([w.rlp_fields() for w in block.withdrawals])
+    return rlp.encode(items)
+
+
+def decode_body(header: Header, data: bytes) -> Block:
+    items = rlp.decode(data)
+    as_int = rlp.sedes.big_endian_int.deserialize
+    transactions: tuple[Transaction, ...] = tuple(
+        decode_transaction(raw, sender) for raw, sender in items[0]
+    )
+    withdrawals = None
+    if len(items) > 2:
+        withdrawals = tuple(
+            Withdrawal(as_int(w[0]), as_int(w[1]), w[2], as_int(w[3])) for w in items[2]
+        )
+    return Block(
+        header=header,
+        transactions=transactions,
+        uncles=tuple(Header.from_rlp_fields(u) for u in items[1]),
+        withdrawals=withdrawals,
+    )

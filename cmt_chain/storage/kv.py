@@ -1,0 +1,69 @@
+"""RocksDB through rocksdict: opening the database with its column families and atomic batches.
+
+`open_store(path)` is called once by `node.py`; `Store.write` applies one batch of puts across
+column families atomically (and, when configured, synced to disk), which is how a block and all
+its indexes land together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import rocksdict
+
+from . import schema
+
+Put = tuple[str, bytes, bytes]  # (column family, key, value)
+
+
+class Store:
+    """An open RocksDB database with the node's column families."""
+
+    def __init__(self, path: Path, sync_writes: bool = True) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        options = _options()
+        families = {name: _options() for name in schema.COLUMN_FAMILIES}
+        self._db = rocksdict.Rdict(str(path), options, column_families=families)
+        self._families = {name: self._db.get_column_family(name) for name in families}
+        self._handles = {name: self._db.get_column_family_handle(name) for name in families}
+        self._write_options = rocksdict.WriteOptions()
+        self._write_options.sync = sync_writes
+
+    def get(self, family: str, key: bytes) -> bytes | None:
+        return self._families[family].get(key)
+
+    def write(self, puts: Iterable[Put]) -> None:
+        """Apply all puts atomically: after a crash either all of them are there or none."""
+        batch = rocksdict.WriteBatch(raw_mode=True)
+        for family, key, value in puts:
+            batch.put(key, value, self._handles[family])
+        self._db.write(batch, self._write_options)
+
+    def iterate_from(self, family: str, start: bytes) -> Iterator[tuple[bytes, bytes]]:
+        """Yield (key, value) pairs of a column family in key order from `start`."""
+        it = self._families[family].iter()
+        it.seek(start)
+        while it.valid():
+            yield it.key(), it.value()
+            it.next()
+
+    def close(self) -> None:
+        # Column family views hold the database open: close them before the database itself.
+        for family in self._families.values():
+            family.close()
+        self._families.clear()
+        self._handles.clear()
+        self._db.close()
+
+
+def _options() -> rocksdict.Options:
+    options = rocksdict.Options(raw_mode=True)
+    options.create_if_missing(True)
+    options.create_missing_column_families(True)
+    return options
+
+
+def open_store(path: Path, sync_writes: bool = True) -> Store:
+    """Open (or create) the node's database at `path`."""
+    return Store(path, sync_writes)
