@@ -81,27 +81,27 @@ class Chain:
             (schema.META, schema.VERSION_KEY, schema.SCHEMA_VERSION.to_bytes(4, "big")),
             (schema.META, schema.VALIDATORS_KEY, rlp.encode(list(validators))),
         ]
-        self.db.write_block(block, (), writes, extra)
+        self.db.write_block(block, (), writes, extra=extra)
         return block.header, validators
 
     # --- writing ------------------------------------------------------------------------------
 
     def add_block(self, block: Block, receipts: tuple[Receipt, ...],
-                  state_writes: dict[bytes, bytes]) -> None:
+                  state_writes: dict[bytes, bytes], seal: bytes) -> None:
         """Store a block this node built and sealed, make it the head, announce it."""
         if block.header.parent_hash != self.head.hash:
             raise errors.InvalidBlock("block does not extend the head")
-        self.db.write_block(block, receipts, state_writes)
+        self.db.write_block(block, receipts, state_writes, seal)
         self._remember(block, receipts)
         self.head = block.header
         self.events.publish(NewBlock(block, receipts))
 
-    def import_block(self, block: Block) -> None:
+    def import_block(self, block: Block, seal: bytes) -> None:
         """Check a block from elsewhere (seal, parent, re-execution, roots) and add it."""
         header = block.header
         if header.parent_hash != self.head.hash or header.number != self.head.number + 1:
             raise errors.InvalidBlock("block does not extend the head")
-        signer = consensus.recover_signer(header)
+        signer = consensus.recover_signer(header, seal)
         if self.validators and signer not in self.validators:
             raise errors.InvalidBlock(f"sealed by 0x{signer.hex()}, not a validator")
         if header.coinbase != signer:
@@ -113,9 +113,9 @@ class Chain:
             self.store, self.head.state_root, self.head.hash, self.block_env(
                 self.head, header.timestamp, header.coinbase, header.gas_limit),
             block.transactions, extra_data=header.extra_data, strict=True)
-        if built.header.with_changes(extra_data=header.extra_data) != header:
+        if built.header != header:
             raise errors.InvalidBlock("header does not match the executed block")
-        self.add_block(block, built.receipts, built.state_writes)
+        self.add_block(block, built.receipts, built.state_writes, seal)
 
     def _remember(self, block: Block, receipts: tuple[Receipt, ...]) -> None:
         self._blocks[block.hash] = block

@@ -1,9 +1,10 @@
-"""Block sealing: the validator's signature over a header, carried in `extraData`.
+"""Block seals: the validator's signature over a block hash, and its check on import.
 
-Headers stay standard Ethereum headers. `extraData` is a 32-byte vanity field followed by a 65-byte
-secp256k1 signature (r, s, y parity) over the seal hash: keccak of the header RLP with the signature
-left out, as Clique does. The producer calls `seal`; chain import calls `recover_signer`, so the
-multi-validator network can verify whose turn a block was. Pure functions over frozen headers.
+Headers stay standard Ethereum headers with at most 32 bytes of `extraData` (web3.py refuses
+longer ones unless its users add a proof-of-authority middleware), so the seal is not in the
+header: it is a 65-byte secp256k1 signature (r, s, y parity) over the block hash, stored with the
+block in the same atomic write and carried with it between nodes. The producer calls `seal`;
+chain import calls `recover_signer`. Pure functions.
 """
 
 from __future__ import annotations
@@ -16,38 +17,27 @@ from .block import Header
 from .transaction import recover_sender
 
 VANITY_LENGTH = 32
-SIGNATURE_LENGTH = 65
+SEAL_LENGTH = 65
 
 
 def vanity(text: bytes) -> bytes:
-    """Return the 32-byte vanity prefix: the text, truncated or zero-padded."""
-    return text[:VANITY_LENGTH].ljust(VANITY_LENGTH, b"\x00")
+    """Return extraData for a block: the text, truncated to 32 bytes."""
+    return text[:VANITY_LENGTH]
 
 
-def seal_hash(header: Header) -> bytes:
-    """Return the hash the validator signs: the header with only the vanity in extraData."""
-    return keccak(header.with_changes(extra_data=header.extra_data[:VANITY_LENGTH]).encode())
+def seal(header: Header, private_key: bytes) -> bytes:
+    """Return the validator's signature over the header's hash."""
+    return PrivateKey(private_key).sign_recoverable(header.hash, hasher=None)
 
 
-def seal(header: Header, private_key: bytes) -> Header:
-    """Return the header with the validator's signature appended to its extraData."""
-    unsigned = header.with_changes(extra_data=vanity(header.extra_data))
-    signature = PrivateKey(private_key).sign_recoverable(seal_hash(unsigned), hasher=None)
-    return unsigned.with_changes(extra_data=unsigned.extra_data + signature)
-
-
-def recover_signer(header: Header) -> bytes:
+def recover_signer(header: Header, signature: bytes) -> bytes:
     """Return the address that sealed `header`; raise InvalidBlock if the seal is malformed."""
-    extra = header.extra_data
-    if len(extra) != VANITY_LENGTH + SIGNATURE_LENGTH:
-        raise errors.InvalidBlock(f"extraData must be {VANITY_LENGTH + SIGNATURE_LENGTH} bytes")
-    signature = extra[VANITY_LENGTH:]
+    if len(signature) != SEAL_LENGTH or signature[64] > 1:
+        raise errors.InvalidBlock(f"seal must be {SEAL_LENGTH} bytes with recovery id 0 or 1")
     r = int.from_bytes(signature[:32], "big")
     s = int.from_bytes(signature[32:64], "big")
-    if signature[64] > 1:
-        raise errors.InvalidBlock("bad seal recovery id")
     try:
-        return recover_sender(seal_hash(header), signature[64], r, s)
+        return recover_sender(header.hash, signature[64], r, s)
     except errors.InvalidSender:
         raise errors.InvalidBlock("seal signature does not recover") from None
 

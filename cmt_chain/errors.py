@@ -200,3 +200,9 @@ class QueryLimitExceeded(ChainError):
     """Raised when a log query would return or scan more than the node allows."""
 
     message = "query exceeds limit"
+
+
+class InvalidBlockRange(ChainError):
+    """Raised when a log query's fromBlock is after its toBlock."""
+
+    message = "invalid block range params"

@@ -16,10 +16,12 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
+from eth_utils import to_checksum_address
 
 from . import errors, execution, fees
 from .accounts import DevAccount, dev_accounts, load_or_create_key, validator_address
 from .block import Header
+from .logs import LocatedLog, LogFilter, find_logs, logs_in_block
 from .chain import Chain
 from .config import Config
 from .events import EventBus, NewPendingTx
@@ -31,6 +33,14 @@ from .txpool import PoolLimits, TxPool
 log = logging.getLogger(__name__)
 CLIENT_VERSION = "cmt-chain/v0.1.0/python"
 FEE_HISTORY_BLOCKS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class FeeHistory:
+    oldest: int
+    base_fees: list[int]  # one per block, plus the next block's
+    gas_used_ratios: list[float]
+    rewards: list[list[int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +148,7 @@ class Node:
             "gas": gas, "value": request.value, "data": request.data,
         }
         if request.to is not None:
-            fields["to"] = "0x" + request.to.hex()
+            fields["to"] = to_checksum_address(request.to)
         if request.gas_price is not None:
             fields["gasPrice"] = request.gas_price
         else:
@@ -149,7 +159,7 @@ class Node:
             fields["maxFeePerGas"] = request.max_fee_per_gas or 2 * base_fee + tip
             if request.access_list:
                 fields["accessList"] = [
-                    {"address": "0x" + a.hex(), "storageKeys": [f"0x{k:064x}" for k in keys]}
+                    {"address": to_checksum_address(a), "storageKeys": [f"0x{k:064x}" for k in keys]}
                     for a, keys in request.access_list]
         signed = Account.sign_transaction(fields, account.private_key)
         return self.submit_raw(bytes(signed.raw_transaction))
@@ -212,3 +222,53 @@ class Node:
     def gas_price(self) -> int:
         """Return eth_gasPrice: the next block's base fee plus the suggested tip."""
         return self.chain.next_base_fee(self.chain.head) + self.suggested_tip()
+
+    def fee_history(self, count: int, newest: BlockRef, percentiles: list[float] | None,
+                    ) -> FeeHistory:
+        """Return eth_feeHistory's figures for `count` blocks ending at `newest`."""
+        last = self.resolve(newest).number
+        first = max(0, last - count + 1) if count else last + 1
+        base_fees, ratios, rewards = [], [], []
+        for number in range(first, last + 1):
+            block = self.chain.block_by_number(number)
+            assert block is not None
+            header = block.header
+            base_fee = header.base_fee_per_gas or 0
+            base_fees.append(base_fee)
+            ratios.append(header.gas_used / header.gas_limit if header.gas_limit else 0.0)
+            if percentiles is not None:
+                receipts = self.chain.receipts(block.hash) or ()
+                tips = [(tx.effective_tip(base_fee), r.gas_used)
+                        for tx, r in zip(block.transactions, receipts, strict=False)]
+                rewards.append(fees.fee_percentiles(tips, percentiles))
+        last_header = self.chain.header_by_number(last)
+        assert last_header is not None
+        base_fees.append(self.chain.next_base_fee(last_header))
+        return FeeHistory(first, base_fees, ratios, rewards)
+
+    # --- logs ---------------------------------------------------------------------------------
+
+    def logs(self, criteria: LogFilter) -> list[LocatedLog]:
+        """Return the logs matching eth_getLogs criteria."""
+        if criteria.block_hash is not None:
+            if self.chain.header_by_hash(criteria.block_hash) is None:
+                raise errors.UnknownBlock("unknown block")
+            return logs_in_block(self.chain, criteria.block_hash, criteria)
+        first, last = self.log_range(criteria)
+        return find_logs(self.chain, criteria, first, last)
+
+    def log_range(self, criteria: LogFilter) -> tuple[int, int]:
+        head = self.chain.head.number
+        first = self._log_bound(criteria.from_block, head)
+        last = self._log_bound(criteria.to_block, head)
+        if first > last:
+            raise errors.InvalidBlockRange()
+        return first, min(last, head)
+
+    def _log_bound(self, ref: BlockRef | None, head: int) -> int:
+        if ref is None or ref.tag in ("latest", "pending", "safe", "finalized"):
+            return head
+        if ref.tag == "earliest":
+            return 0
+        assert ref.number is not None
+        return ref.number

@@ -102,9 +102,9 @@ class Producer:
             built = await asyncio.to_thread(
                 execution.build_block, self.chain.store, parent.state_root, parent.hash, env,
                 candidates, consensus.vanity(b"cmt-chain"))
-            header = consensus.seal(built.header, self._key)
-            block = Block(header=header, transactions=built.transactions, withdrawals=())
-            self.chain.add_block(block, built.receipts, built.state_writes)
+            block = Block(header=built.header, transactions=built.transactions, withdrawals=())
+            seal = consensus.seal(block.header, self._key)
+            self.chain.add_block(block, built.receipts, built.state_writes, seal)
             self.pool.remove_included(list(built.transactions))
             for tx, problem in built.rejected:
                 if isinstance(problem, _HOPELESS):

@@ -31,6 +31,7 @@ class ChainDB:
         block: Block,
         receipts: Iterable[Receipt],
         state_writes: dict[bytes, bytes],
+        seal: bytes = b"",
         extra: Iterable[Put] = (),
     ) -> None:
         """Store the block as the new canonical head, with everything it created, atomically."""
@@ -46,6 +47,8 @@ class ChainDB:
             (schema.TX_INDEX, tx.hash, schema.tx_location_value(block.hash, index))
             for index, tx in enumerate(block.transactions)
         ]
+        if seal:
+            puts.append((schema.SEALS, block.hash, seal))
         puts += list(extra)
         self.store.write(puts)
 
@@ -76,6 +79,9 @@ class ChainDB:
         if data is None:
             return None
         return tuple(Receipt.decode_storage(item) for item in rlp.decode(data))
+
+    def seal(self, block_hash: bytes) -> bytes | None:
+        return self.store.get(schema.SEALS, block_hash)
 
     def tx_location(self, tx_hash: bytes) -> tuple[bytes, int] | None:
         value = self.store.get(schema.TX_INDEX, tx_hash)

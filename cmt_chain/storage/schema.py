@@ -16,9 +16,10 @@ RECEIPTS = "receipts"      # block hash -> RLP [receipt storage record, ...]
 CANONICAL = "canonical"    # number (8 bytes BE) -> block hash
 TX_INDEX = "tx_index"      # tx hash -> block hash ++ index (4 bytes BE)
 STATE = "state"            # trie node hash / code hash -> node / code (py-evm's layout)
+SEALS = "seals"            # block hash -> 65-byte validator signature over the block hash
 META = "meta"              # fixed keys below
 
-COLUMN_FAMILIES = (HEADERS, BODIES, RECEIPTS, CANONICAL, TX_INDEX, STATE, META)
+COLUMN_FAMILIES = (HEADERS, BODIES, RECEIPTS, CANONICAL, TX_INDEX, STATE, SEALS, META)
 
 # keys in META
 HEAD_KEY = b"head"                  # -> hash of the canonical head block

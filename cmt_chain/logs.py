@@ -1,0 +1,106 @@
+"""Log queries: filter criteria, matching, and the bloom pre-check that skips blocks cheaply.
+
+`find_logs` walks a block range and opens only blocks whose header bloom may match; the RPC layer
+calls it for `eth_getLogs` and filters; subscriptions call `block_logs` for each new block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from eth_bloom import BloomFilter
+
+from . import errors
+from .block import Block
+from .receipt import Log, Receipt
+
+if TYPE_CHECKING:
+    from .chain import Chain
+    from .node import BlockRef
+
+MAX_RESULTS = 10_000
+MAX_RANGE = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class LogFilter:
+    from_block: BlockRef | None = None
+    to_block: BlockRef | None = None
+    block_hash: bytes | None = None
+    addresses: frozenset[bytes] | None = None
+    topics: tuple[frozenset[bytes] | None, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LocatedLog:
+    """A log with its place in the chain, as the RPC serializes it."""
+
+    log: Log
+    block_hash: bytes
+    block_number: int
+    block_timestamp: int
+    tx_hash: bytes
+    tx_index: int
+    log_index: int
+    removed: bool = False
+
+
+def log_matches(log: Log, criteria: LogFilter) -> bool:
+    """Return whether a log passes the address and topic criteria."""
+    if criteria.addresses is not None and log.address not in criteria.addresses:
+        return False
+    if len(criteria.topics) > len(log.topics) and any(
+            t is not None for t in criteria.topics[len(log.topics):]):
+        return False
+    return all(wanted is None or (i < len(log.topics) and log.topics[i] in wanted)
+               for i, wanted in enumerate(criteria.topics))
+
+
+def bloom_may_match(bloom: bytes, criteria: LogFilter) -> bool:
+    """Return False only when the block's bloom proves no log can match."""
+    value = BloomFilter(int.from_bytes(bloom, "big"))
+    if criteria.addresses is not None and not any(a in value for a in criteria.addresses):
+        return False
+    return all(wanted is None or any(t in value for t in wanted) for wanted in criteria.topics)
+
+
+def block_logs(block: Block, receipts: tuple[Receipt, ...], criteria: LogFilter,
+               removed: bool = False) -> Iterator[LocatedLog]:
+    """Yield the block's logs that match, with their positions."""
+    log_index = 0
+    for tx_index, (tx, receipt) in enumerate(zip(block.transactions, receipts, strict=False)):
+        for log in receipt.logs:
+            if log_matches(log, criteria):
+                yield LocatedLog(log, block.hash, block.number, block.header.timestamp,
+                                 tx.hash, tx_index, log_index, removed)
+            log_index += 1
+
+
+def find_logs(chain: Chain, criteria: LogFilter, first: int, last: int) -> list[LocatedLog]:
+    """Return matching logs of canonical blocks first..last (inclusive), bloom-filtered."""
+    if last - first + 1 > MAX_RANGE:
+        raise errors.QueryLimitExceeded(f"block range greater than {MAX_RANGE}")
+    found: list[LocatedLog] = []
+    for number in range(first, last + 1):
+        header = chain.header_by_number(number)
+        if header is None:
+            break
+        if not bloom_may_match(header.logs_bloom, criteria):
+            continue
+        found.extend(_logs_of(chain, header.hash, criteria))
+        if len(found) > MAX_RESULTS:
+            raise errors.QueryLimitExceeded(f"query returned more than {MAX_RESULTS} results")
+    return found
+
+
+def logs_in_block(chain: Chain, block_hash: bytes, criteria: LogFilter) -> list[LocatedLog]:
+    return list(_logs_of(chain, block_hash, criteria))
+
+
+def _logs_of(chain: Chain, block_hash: bytes, criteria: LogFilter) -> Iterator[LocatedLog]:
+    block = chain.block_by_hash(block_hash)
+    receipts = chain.receipts(block_hash)
+    if block is not None and receipts is not None:
+        yield from block_logs(block, receipts, criteria)

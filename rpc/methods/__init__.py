@@ -1,0 +1,3 @@
+"""RPC method modules; importing this package registers every wire method in `jsonrpc.METHODS`."""
+
+from . import accounts, eth, filters, net, web3  # noqa: F401

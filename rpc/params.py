@@ -1,0 +1,224 @@
+"""Parsing of JSON-RPC parameters into typed values: the only place hex is parsed.
+
+Each parser takes the raw JSON value and returns a typed value or raises `InvalidParams` with
+geth's wording; the dispatcher adds which argument was wrong. Used by `rpc/methods/*`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cmt_chain.execution import CallRequest
+from cmt_chain.logs import LogFilter
+from cmt_chain.node import BlockRef
+
+from .errors import InvalidParams
+
+BLOCK_TAGS = ("latest", "earliest", "pending", "safe", "finalized")
+
+
+def _hex_body(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidParams(f"cannot unmarshal {_json_type(value)} into {what}")
+    if not value.startswith(("0x", "0X")):
+        raise InvalidParams("hex string without 0x prefix")
+    return value[2:]
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if value is None:
+        return "null"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), "value")
+
+
+def quantity(value: Any, bits: int = 256) -> int:
+    """Parse a hex quantity ("0x1a"): no leading zeros, at most `bits` bits."""
+    body = _hex_body(value, "Go value of type hexutil.Big")
+    if not body:
+        raise InvalidParams("hex string \"0x\"")
+    if len(body) > 1 and body[0] == "0":
+        raise InvalidParams("hex number with leading zero digits")
+    try:
+        number = int(body, 16)
+    except ValueError:
+        raise InvalidParams("invalid hex string") from None
+    if number.bit_length() > bits:
+        raise InvalidParams(f"hex number > {bits} bits")
+    return number
+
+
+def uint64(value: Any) -> int:
+    return quantity(value, 64)
+
+
+def data(value: Any) -> bytes:
+    """Parse hex data ("0x..."), even length."""
+    body = _hex_body(value, "Go value of type hexutil.Bytes")
+    if len(body) % 2:
+        raise InvalidParams("hex string of odd length")
+    try:
+        return bytes.fromhex(body)
+    except ValueError:
+        raise InvalidParams("invalid hex string") from None
+
+
+def fixed(value: Any, length: int, what: str) -> bytes:
+    raw = data(value)
+    if len(raw) != length:
+        raise InvalidParams(f"hex string has length {len(raw) * 2}, want {length * 2} for {what}")
+    return raw
+
+
+def address(value: Any) -> bytes:
+    return fixed(value, 20, "common.Address")
+
+
+def hash32(value: Any) -> bytes:
+    return fixed(value, 32, "common.Hash")
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidParams(f"cannot unmarshal {_json_type(value)} into Go value of type bool")
+    return value
+
+
+def block_ref(value: Any) -> BlockRef:
+    """Parse a block tag, a number, or an EIP-1898 object {blockHash|blockNumber}."""
+    if isinstance(value, str) and value in BLOCK_TAGS:
+        return BlockRef(tag=value)
+    if isinstance(value, dict):
+        return _block_object(value)
+    if isinstance(value, str) and value.startswith(("0x", "0X")):
+        return BlockRef(tag=None, number=quantity(value, 64))
+    raise InvalidParams("invalid block number or tag")
+
+
+def _block_object(value: dict[str, Any]) -> BlockRef:
+    has_hash, has_number = "blockHash" in value, "blockNumber" in value
+    if has_hash == has_number:
+        raise InvalidParams("exactly one of blockHash or blockNumber is required")
+    if has_number:
+        ref = block_ref(value["blockNumber"])
+        if ref.hash is not None:
+            raise InvalidParams("blockNumber must be a number or tag")
+        return ref
+    canonical = value.get("requireCanonical", False)
+    return BlockRef(tag=None, hash=hash32(value["blockHash"]),
+                    require_canonical=boolean(canonical))
+
+
+def block_number_or_tag(value: Any) -> BlockRef:
+    """Parse a tag or number only (methods like eth_getBlockByNumber take no hash)."""
+    ref = block_ref(value)
+    if ref.hash is not None:
+        raise InvalidParams("invalid block number or tag")
+    return ref
+
+
+def _optional(obj: dict[str, Any], key: str, parser: Any) -> Any:
+    value = obj.get(key)
+    if value is None:
+        return None
+    try:
+        return parser(value)
+    except InvalidParams as exc:
+        raise InvalidParams(f"{key}: {exc.message}") from None
+
+
+def access_list(value: Any) -> tuple[tuple[bytes, tuple[int, ...]], ...]:
+    if not isinstance(value, list):
+        raise InvalidParams("accessList must be an array")
+    entries = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            raise InvalidParams("accessList entries must be objects")
+        keys = entry.get("storageKeys") or []
+        if not isinstance(keys, list):
+            raise InvalidParams("storageKeys must be an array")
+        entries.append((address(entry.get("address")),
+                        tuple(int.from_bytes(hash32(k), "big") for k in keys)))
+    return tuple(entries)
+
+
+def call_request(value: Any) -> CallRequest:
+    """Parse a transaction call object (eth_call, eth_estimateGas, eth_sendTransaction)."""
+    if not isinstance(value, dict):
+        raise InvalidParams(f"cannot unmarshal {_json_type(value)} into TransactionArgs")
+    data_value, input_value = value.get("data"), value.get("input")
+    if data_value is not None and input_value is not None and data_value != input_value:
+        raise InvalidParams(
+            'both "data" and "input" are set and not equal. Please use "input" to pass '
+            "transaction call data")
+    if value.get("gasPrice") is not None and (
+            value.get("maxFeePerGas") is not None or value.get("maxPriorityFeePerGas") is not None):
+        raise InvalidParams("both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified")
+    return CallRequest(
+        sender=_optional(value, "from", address) or b"\x00" * 20,
+        to=_optional(value, "to", address),
+        gas=_optional(value, "gas", uint64),
+        gas_price=_optional(value, "gasPrice", quantity),
+        max_fee_per_gas=_optional(value, "maxFeePerGas", quantity),
+        max_priority_fee_per_gas=_optional(value, "maxPriorityFeePerGas", quantity),
+        value=_optional(value, "value", quantity) or 0,
+        data=_optional(value, "input" if input_value is not None else "data", data) or b"",
+        access_list=_optional(value, "accessList", access_list) or (),
+        nonce=_optional(value, "nonce", uint64),
+    )
+
+
+def has_sender(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("from") is not None
+
+
+def log_filter(value: Any) -> LogFilter:
+    """Parse eth_getLogs / eth_newFilter criteria."""
+    if not isinstance(value, dict):
+        raise InvalidParams(f"cannot unmarshal {_json_type(value)} into FilterCriteria")
+    block_hash = _optional(value, "blockHash", hash32)
+    if block_hash is not None and (value.get("fromBlock") is not None
+                                   or value.get("toBlock") is not None):
+        raise InvalidParams("cannot specify both BlockHash and FromBlock/ToBlock, choose one or "
+                            "the other")
+    return LogFilter(
+        from_block=_optional(value, "fromBlock", block_number_or_tag),
+        to_block=_optional(value, "toBlock", block_number_or_tag),
+        block_hash=block_hash,
+        addresses=_addresses(value.get("address")),
+        topics=_topics(value.get("topics")),
+    )
+
+
+def _addresses(value: Any) -> frozenset[bytes] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return frozenset({address(value)})
+    if isinstance(value, list):
+        return frozenset(address(item) for item in value)
+    raise InvalidParams("address must be an address or an array of addresses")
+
+
+def _topics(value: Any) -> tuple[frozenset[bytes] | None, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InvalidParams("topics must be an array")
+    if len(value) > 4:
+        raise InvalidParams("too many topics (max 4)")
+    result: list[frozenset[bytes] | None] = []
+    for position in value:
+        if position is None:
+            result.append(None)
+        elif isinstance(position, str):
+            result.append(frozenset({hash32(position)}))
+        elif isinstance(position, list):
+            options = [hash32(item) for item in position if item is not None]
+            result.append(None if len(options) < len(position) else frozenset(options))
+        else:
+            raise InvalidParams("topics entries must be a hash, null or an array of hashes")
+    return tuple(result)

@@ -1,0 +1,138 @@
+"""Blocks, transactions, receipts and logs to JSON, as geth shapes them: the only JSON builder.
+
+Quantities are hex without leading zeros, data is 0x-prefixed hex, every field geth serves is
+present. Called by `rpc/methods/*` and `rpc/subscriptions.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cmt_chain.block import Block, Header
+from cmt_chain.logs import LocatedLog
+from cmt_chain.receipt import Receipt
+from cmt_chain.transaction import ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, SET_CODE, Transaction
+
+
+def qty(value: int) -> str:
+    return hex(value)
+
+
+def hexb(value: bytes) -> str:
+    return "0x" + value.hex()
+
+
+def header(h: Header) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "hash": hexb(h.hash), "parentHash": hexb(h.parent_hash),
+        "sha3Uncles": hexb(h.uncles_hash), "miner": hexb(h.coinbase),
+        "stateRoot": hexb(h.state_root), "transactionsRoot": hexb(h.transactions_root),
+        "receiptsRoot": hexb(h.receipts_root), "logsBloom": hexb(h.logs_bloom),
+        "difficulty": qty(h.difficulty), "number": qty(h.number), "gasLimit": qty(h.gas_limit),
+        "gasUsed": qty(h.gas_used), "timestamp": qty(h.timestamp),
+        "extraData": hexb(h.extra_data), "mixHash": hexb(h.mix_hash), "nonce": hexb(h.nonce),
+    }
+    optional = (
+        ("baseFeePerGas", h.base_fee_per_gas, qty), ("withdrawalsRoot", h.withdrawals_root, hexb),
+        ("blobGasUsed", h.blob_gas_used, qty), ("excessBlobGas", h.excess_blob_gas, qty),
+        ("parentBeaconBlockRoot", h.parent_beacon_block_root, hexb),
+        ("requestsHash", h.requests_hash, hexb),
+    )
+    for name, value, encode in optional:
+        if value is not None:
+            out[name] = encode(value)  # type: ignore[operator]
+    return out
+
+
+def block(b: Block, full_transactions: bool) -> dict[str, Any]:
+    out = header(b.header)
+    out["size"] = qty(b.size())
+    out["totalDifficulty"] = qty(b.header.difficulty)
+    out["uncles"] = [hexb(u.hash) for u in b.uncles]
+    if full_transactions:
+        out["transactions"] = [transaction(tx, b, i) for i, tx in enumerate(b.transactions)]
+    else:
+        out["transactions"] = [hexb(tx.hash) for tx in b.transactions]
+    if b.withdrawals is not None:
+        out["withdrawals"] = [
+            {"index": qty(w.index), "validatorIndex": qty(w.validator_index),
+             "address": hexb(w.address), "amount": qty(w.amount)} for w in b.withdrawals]
+    return out
+
+
+def transaction(tx: Transaction, b: Block | None = None, index: int | None = None,
+                ) -> dict[str, Any]:
+    """Serialize a transaction; without a block it is pending (null block fields)."""
+    out: dict[str, Any] = {
+        "blockHash": hexb(b.hash) if b else None,
+        "blockNumber": qty(b.number) if b else None,
+        "from": hexb(tx.sender), "gas": qty(tx.gas), "hash": hexb(tx.hash),
+        "input": hexb(tx.data), "nonce": qty(tx.nonce), "to": hexb(tx.to) if tx.to else None,
+        "transactionIndex": qty(index) if b is not None and index is not None else None,
+        "value": qty(tx.value), "type": qty(tx.type),
+        "v": qty(tx.v), "r": qty(tx.r), "s": qty(tx.s),
+    }
+    base_fee = b.header.base_fee_per_gas if b else None
+    if tx.type in (LEGACY, ACCESS_LIST):
+        out["gasPrice"] = qty(tx.gas_price)
+    else:
+        out["gasPrice"] = qty(tx.effective_gas_price(base_fee) if b else tx.max_fee_per_gas)
+        out["maxFeePerGas"] = qty(tx.max_fee_per_gas)
+        out["maxPriorityFeePerGas"] = qty(tx.max_priority_fee_per_gas)
+    if tx.chain_id is not None:
+        out["chainId"] = qty(tx.chain_id)
+    if tx.type != LEGACY:
+        out["accessList"] = access_list(tx.access_list)
+        out["yParity"] = qty(tx.v)
+    if tx.type == BLOB:
+        out["maxFeePerBlobGas"] = qty(tx.max_fee_per_blob_gas or 0)
+        out["blobVersionedHashes"] = [hexb(h) for h in tx.blob_versioned_hashes]
+    if tx.type == SET_CODE:
+        out["authorizationList"] = [
+            {"chainId": qty(a.chain_id), "address": hexb(a.address), "nonce": qty(a.nonce),
+             "yParity": qty(a.y_parity), "r": qty(a.r), "s": qty(a.s)}
+            for a in tx.authorization_list]
+    assert tx.type in (LEGACY, ACCESS_LIST, DYNAMIC_FEE, BLOB, SET_CODE)
+    return out
+
+
+def access_list(entries: tuple[tuple[bytes, tuple[int, ...]], ...]) -> list[dict[str, Any]]:
+    return [{"address": hexb(a), "storageKeys": [f"0x{k:064x}" for k in keys]}
+            for a, keys in entries]
+
+
+def receipt(r: Receipt, b: Block, index: int, first_log_index: int) -> dict[str, Any]:
+    tx = b.transactions[index]
+    logs = [
+        log(LocatedLog(entry, b.hash, b.number, b.header.timestamp, tx.hash, index,
+                       first_log_index + i))
+        for i, entry in enumerate(r.logs)
+    ]
+    return {
+        "blockHash": hexb(b.hash), "blockNumber": qty(b.number),
+        "contractAddress": hexb(r.contract_address) if r.contract_address else None,
+        "cumulativeGasUsed": qty(r.cumulative_gas_used),
+        "effectiveGasPrice": qty(tx.effective_gas_price(b.header.base_fee_per_gas)),
+        "from": hexb(tx.sender), "gasUsed": qty(r.gas_used), "logs": logs,
+        "logsBloom": hexb(r.bloom), "status": qty(r.status),
+        "to": hexb(tx.to) if tx.to else None, "transactionHash": hexb(tx.hash),
+        "transactionIndex": qty(index), "type": qty(r.tx_type),
+    }
+
+
+def block_receipts(b: Block, receipts: tuple[Receipt, ...]) -> list[dict[str, Any]]:
+    out, log_index = [], 0
+    for index, r in enumerate(receipts):
+        out.append(receipt(r, b, index, log_index))
+        log_index += len(r.logs)
+    return out
+
+
+def log(entry: LocatedLog) -> dict[str, Any]:
+    return {
+        "address": hexb(entry.log.address), "topics": [hexb(t) for t in entry.log.topics],
+        "data": hexb(entry.log.data), "blockNumber": qty(entry.block_number),
+        "transactionHash": hexb(entry.tx_hash), "transactionIndex": qty(entry.tx_index),
+        "blockHash": hexb(entry.block_hash), "blockTimestamp": qty(entry.block_timestamp),
+        "logIndex": qty(entry.log_index), "removed": entry.removed,
+    }
