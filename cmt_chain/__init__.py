@@ -1,0 +1,29 @@
+"""cmt-chain: an Ethereum-compatible node for e-commerce, after the CyberMiles (CMT) chain.
+
+```
+ wallets / dApps / explorers
+        │ HTTP POST, WebSocket (one port)
+        ▼
+ rpc/   server (aiohttp) → jsonrpc (METHODS table) → methods/* (parse → node → serialize)
+        │                       params.py: the only hex parser; serialize.py: the only JSON builder
+        ▼
+ cmt_chain/node.py   composition root and the narrow backend the RPC layer calls
+        │
+   txpool ──select──▶ producer ──build──▶ execution (py-evm, the only importer) ──▶ state trie
+   (validate, order,     │  (worker thread)        │                                (StateOverlay)
+    replace, evict)      │                         ▼
+                      consensus.seal          chain.add_block / import_block
+                                                   │  one atomic RocksDB batch: header, body,
+                                                   │  receipts, tx index, canonical, head, seal,
+                                                   │  state nodes (storage/schema.py)
+                                                   ▼
+                                              events (NewBlock, NewPendingTx)
+                                                   │
+                                   filters, WebSocket subscriptions, instant mining
+```
+
+One writer: only the producer (through `chain.add_block`) and block import mutate the chain;
+everything else reads committed state at a block. Domain types (`block`, `transaction`,
+`receipt`) are frozen dataclasses; errors are classes in `errors.py` with geth's messages, mapped
+to JSON-RPC codes once in `rpc/errors.py`.
+"""

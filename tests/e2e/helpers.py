@@ -1,0 +1,76 @@
+"""Shared helpers for the end-to-end tests: dev keys, polling with a deadline, fee arithmetic.
+
+Every wait here has a generous deadline only so that a broken node fails a test instead of hanging
+it; no test asserts on how long anything took.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from tests.nodeproc import CHAIN_ID, DEV_KEYS
+
+MNEMONIC = "test test test test test test test test test test test junk"
+CMT = 10**18
+GWEI = 10**9
+DEV_BALANCE = 10_000 * CMT
+MIN_GAS_PRICE = 2 * GWEI
+T = TypeVar("T")
+
+Account.enable_unaudited_hdwallet_features()
+
+
+def dev_account(index: int) -> LocalAccount:
+    """Return dev account `index` of the well-known test mnemonic (m/44'/60'/0'/0/index)."""
+    account = Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+    if index < len(DEV_KEYS):
+        assert account.key.to_0x_hex() == DEV_KEYS[index]
+    return account
+
+
+def fresh_address() -> str:
+    """Return the checksum address of a brand-new key: an account with no history at all."""
+    return Account.create().address
+
+
+def wait_for(predicate: Callable[[], T], timeout: float = 30.0, interval: float = 0.05,
+             what: str = "condition") -> T:
+    """Poll `predicate` until it returns something truthy; fail the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(interval)
+
+
+def receipt(w3: Web3, tx_hash: Any, timeout: float = 30.0) -> Any:
+    """Wait for and return a transaction's receipt."""
+    return w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout, poll_latency=0.05)
+
+
+def fee(rcpt: Any) -> int:
+    """Return what a receipt's transaction paid in gas: gasUsed * effectiveGasPrice."""
+    return rcpt["gasUsed"] * rcpt["effectiveGasPrice"]
+
+
+def block_fees(w3: Web3, block_number: int) -> int:
+    """Return the sum of gas fees paid by every transaction of a block."""
+    block = w3.eth.get_block(block_number)
+    return sum(fee(w3.eth.get_transaction_receipt(h)) for h in block["transactions"])
+
+
+def send_signed(w3: Web3, account: LocalAccount, tx: dict[str, Any]) -> Any:
+    """Fill chainId/nonce if absent, sign `tx` locally and send it raw; return the hash."""
+    fields = {"chainId": CHAIN_ID, "nonce": w3.eth.get_transaction_count(account.address,
+                                                                         "pending"), **tx}
+    signed = account.sign_transaction(fields)
+    return w3.eth.send_raw_transaction(signed.raw_transaction)
