@@ -1,7 +1,8 @@
 """Dev accounts derived from a BIP-39 mnemonic, and the validator's node key.
 
 `dev_accounts` derives m/44'/60'/0'/0/i as anvil and Hardhat do, so the well-known test keys fund
-the dev chain. `load_or_create_key` keeps the validator key in a file (mode 0600) in the data folder.
+the dev chain. `load_or_create_key` keeps the validator key in a file (mode 0600) in the data
+folder.
 Called by `genesis.py` (prefunded addresses), `node.py` (unlocked signers in dev mode) and the CLI.
 Keys are never logged; the CLI prints dev keys at start only because they are public test keys.
 """

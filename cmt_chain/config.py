@@ -31,10 +31,7 @@ def parse_amount(value: int | str, key: str) -> int:
     """Return wei for `123`, `"123"`, `"0x7b"`, `"1.5 CMT"` or `"2 gwei"`."""
     if isinstance(value, bool):
         raise ConfigError(f"{key}: expected an amount, got a boolean")
-    if isinstance(value, int):
-        amount = value
-    else:
-        amount = _parse_amount_text(value.strip().lower(), key)
+    amount = value if isinstance(value, int) else _parse_amount_text(value.strip().lower(), key)
     if amount < 0 or amount >= 2**256:
         raise ConfigError(f"{key}: amount out of range")
     return amount
@@ -212,11 +209,11 @@ def _check_value(dotted: str, hint: Any, value: Any) -> Any:
         raise ConfigError(f"{dotted}: expected {expected.__name__}, got {type(value).__name__}")
     if dotted in _CHOICES and value not in _CHOICES[dotted]:
         raise ConfigError(f"{dotted}: must be one of {', '.join(_CHOICES[dotted])}")
-    if dotted in _POSITIVE and value <= 0:
+    if dotted in _POSITIVE and isinstance(value, int | float) and value <= 0:
         raise ConfigError(f"{dotted}: must be positive")
     if isinstance(value, int) and value < 0:
         raise ConfigError(f"{dotted}: must not be negative")
-    if dotted == "rpc.port" and value > 65535:
+    if dotted == "rpc.port" and isinstance(value, int) and value > 65535:
         raise ConfigError(f"{dotted}: must be at most 65535")
     return value
 

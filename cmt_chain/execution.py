@@ -19,17 +19,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth.vm.spoof import SpoofTransaction
 from eth.constants import BLANK_ROOT_HASH
 from eth.db.account import AccountDB
 from eth.db.atomic import AtomicDB
 from eth.exceptions import InsufficientFunds as EvmInsufficientFunds
 from eth.exceptions import OutOfGas, Revert, VMError
-from eth.vm.chain_context import ChainContext
 from eth.vm.execution_context import ExecutionContext
 from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState
+from eth.vm.spoof import SpoofTransaction
+from eth_typing import Address, BlockNumber, Hash32
 from eth_utils import ValidationError
 
 from . import errors
@@ -41,7 +41,7 @@ from .storage.state import StateOverlay, StateView
 from .transaction import Transaction
 
 FORK_VM = PragueVM
-_BUILDER = FORK_VM.get_transaction_builder()
+_BUILDER: Any = FORK_VM.get_transaction_builder()
 MIN_TX_GAS = 21_000
 EMPTY_REQUESTS_HASH = hashlib.sha256(b"").digest()
 
@@ -203,9 +203,10 @@ def to_evm_transaction(tx: Transaction) -> Any:
 
 def _state(db: Any, state_root: bytes, env: BlockEnv, state_class: type = PragueState) -> Any:
     context = ExecutionContext(
-        coinbase=env.coinbase, timestamp=env.timestamp, block_number=env.number,
-        difficulty=0, mix_hash=env.prev_randao, gas_limit=env.gas_limit,
-        prev_hashes=env.ancestor_hashes, chain_id=env.chain_id,
+        coinbase=Address(env.coinbase), timestamp=env.timestamp,
+        block_number=BlockNumber(env.number), difficulty=0, mix_hash=Hash32(env.prev_randao),
+        gas_limit=env.gas_limit, prev_hashes=[Hash32(h) for h in env.ancestor_hashes],
+        chain_id=env.chain_id,
         base_fee_per_gas=env.base_fee, excess_blob_gas=0,
     )
     return state_class(AtomicDB(db), context, state_root)
@@ -226,7 +227,8 @@ def _preprocess(state: Any, env: BlockEnv, parent_hash: bytes) -> None:
     """Apply the fork's pre-transaction system updates (beacon roots, block hash history)."""
     vm = FORK_VM.__new__(FORK_VM)
     vm._state = state
-    vm.block_preprocessing(_BlockStub(env, parent_hash))
+    stub: Any = _BlockStub(env, parent_hash)
+    vm.block_preprocessing(stub)
 
 
 # --- state reads and genesis -------------------------------------------------------------------
@@ -236,19 +238,24 @@ class AccountReader:
     """Reads accounts at one state root (any past block: the node is an archive)."""
 
     def __init__(self, store: Store, state_root: bytes) -> None:
-        self._db = AccountDB(AtomicDB(StateView(store)), state_root)
+        self._db = AccountDB(AtomicDB(_as_db(StateView(store))), Hash32(state_root))
 
     def balance(self, address: bytes) -> int:
-        return self._db.get_balance(address)
+        return self._db.get_balance(Address(address))
 
     def nonce(self, address: bytes) -> int:
-        return self._db.get_nonce(address)
+        return self._db.get_nonce(Address(address))
 
     def code(self, address: bytes) -> bytes:
-        return self._db.get_code(address)
+        return self._db.get_code(Address(address))
 
     def storage(self, address: bytes, slot: int) -> int:
-        return self._db.get_storage(address, slot)
+        return self._db.get_storage(Address(address), slot)
+
+
+def _as_db(mapping: StateView) -> Any:
+    """Hand a storage mapping to py-evm, which duck-types its databases."""
+    return mapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,17 +267,19 @@ class GenesisAccount:
     storage: tuple[tuple[int, int], ...] = ()
 
 
-def genesis_state(store: Store, accounts: Iterable[GenesisAccount]) -> tuple[bytes, dict]:
+def genesis_state(store: Store, accounts: Iterable[GenesisAccount],
+                  ) -> tuple[bytes, dict[bytes, bytes]]:
     """Write the genesis accounts into a new state; return its root and the writes to store."""
     overlay = StateOverlay(store)
-    account_db = AccountDB(AtomicDB(overlay), BLANK_ROOT_HASH)
+    account_db = AccountDB(AtomicDB(_as_db(overlay)), BLANK_ROOT_HASH)
     for account in accounts:
-        account_db.set_balance(account.address, account.balance)
-        account_db.set_nonce(account.address, account.nonce)
+        address = Address(account.address)
+        account_db.set_balance(address, account.balance)
+        account_db.set_nonce(address, account.nonce)
         if account.code:
-            account_db.set_code(account.address, account.code)
+            account_db.set_code(address, account.code)
         for slot, value in account.storage:
-            account_db.set_storage(account.address, slot, value)
+            account_db.set_storage(address, slot, value)
     account_db.persist()
     return account_db.state_root, overlay.writes
 
@@ -339,7 +348,7 @@ def _with_base_fee(env: BlockEnv, base_fee: int) -> BlockEnv:
 
 def _call_transaction(state: Any, request: CallRequest, gas: int, chain_id: int) -> Any:
     nonce = request.nonce if request.nonce is not None else state.get_nonce(request.sender)
-    to = request.to or b""
+    to = Address(request.to or b"")
     if request.max_fee_per_gas is not None or request.max_priority_fee_per_gas is not None:
         max_fee = request.max_fee_per_gas or 0
         tip = min(request.max_priority_fee_per_gas or 0, max_fee)

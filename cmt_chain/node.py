@@ -21,10 +21,10 @@ from eth_utils import to_checksum_address
 from . import errors, execution, fees
 from .accounts import DevAccount, dev_accounts, load_or_create_key, validator_address
 from .block import Header
-from .logs import LocatedLog, LogFilter, find_logs, logs_in_block
 from .chain import Chain
 from .config import Config
 from .events import EventBus, NewPendingTx
+from .logs import LocatedLog, LogFilter, find_logs, logs_in_block
 from .producer import Producer
 from .storage.kv import Store, open_store
 from .transaction import DYNAMIC_FEE, Transaction, decode_transaction
@@ -159,7 +159,8 @@ class Node:
             fields["maxFeePerGas"] = request.max_fee_per_gas or 2 * base_fee + tip
             if request.access_list:
                 fields["accessList"] = [
-                    {"address": to_checksum_address(a), "storageKeys": [f"0x{k:064x}" for k in keys]}
+                    {"address": to_checksum_address(a),
+                     "storageKeys": [f"0x{k:064x}" for k in keys]}
                     for a, keys in request.access_list]
         signed = Account.sign_transaction(fields, account.private_key)
         return self.submit_raw(bytes(signed.raw_transaction))
@@ -209,7 +210,7 @@ class Node:
     # --- fees ---------------------------------------------------------------------------------
 
     def suggested_tip(self) -> int:
-        tips = []
+        tips: list[int] = []
         head = self.chain.head.number
         for number in range(max(0, head - FEE_HISTORY_BLOCKS + 1), head + 1):
             block = self.chain.block_by_number(number)

@@ -1,4 +1,4 @@
-"""Signed transactions: decoding from the wire, sender recovery, and the frozen record kept for each.
+"""Signed transactions: decoding from the wire, sender recovery, the frozen record kept for each.
 
 Types 0 (legacy, EIP-155), 1 (EIP-2930), 2 (EIP-1559), 3 (EIP-4844, decoded for imported chains
 only) and 4 (EIP-7702). `decode_transaction` checks the encoding and the signature once and keeps

@@ -32,15 +32,15 @@ def header(h: Header) -> dict[str, Any]:
         "gasUsed": qty(h.gas_used), "timestamp": qty(h.timestamp),
         "extraData": hexb(h.extra_data), "mixHash": hexb(h.mix_hash), "nonce": hexb(h.nonce),
     }
-    optional = (
-        ("baseFeePerGas", h.base_fee_per_gas, qty), ("withdrawalsRoot", h.withdrawals_root, hexb),
-        ("blobGasUsed", h.blob_gas_used, qty), ("excessBlobGas", h.excess_blob_gas, qty),
-        ("parentBeaconBlockRoot", h.parent_beacon_block_root, hexb),
-        ("requestsHash", h.requests_hash, hexb),
-    )
-    for name, value, encode in optional:
+    for name, value in (("baseFeePerGas", h.base_fee_per_gas),
+                        ("blobGasUsed", h.blob_gas_used), ("excessBlobGas", h.excess_blob_gas)):
         if value is not None:
-            out[name] = encode(value)  # type: ignore[operator]
+            out[name] = qty(value)
+    for name, raw in (("withdrawalsRoot", h.withdrawals_root),
+                      ("parentBeaconBlockRoot", h.parent_beacon_block_root),
+                      ("requestsHash", h.requests_hash)):
+        if raw is not None:
+            out[name] = hexb(raw)
     return out
 
 

@@ -20,9 +20,9 @@ from .jsonrpc import Context, handle_payload
 from .subscriptions import FilterRegistry, WsSubscriptions
 
 log = logging.getLogger(__name__)
-_NODE = web.AppKey("node", object)
+_NODE: web.AppKey[Any] = web.AppKey("node")
 _FILTERS = web.AppKey("filters", FilterRegistry)
-_SOCKETS = web.AppKey("sockets", set)
+_SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets")
 
 
 def make_app(node: Any) -> web.Application:
@@ -66,7 +66,8 @@ async def _get_handler(request: web.Request) -> web.StreamResponse:
     node = request.app[_NODE]
     socket = web.WebSocketResponse(max_msg_size=node.config.rpc.max_body_bytes, heartbeat=30)
     await socket.prepare(request)
-    request.app[_SOCKETS].add(socket)
+    sockets = request.app[_SOCKETS]
+    sockets.add(socket)
     send_lock = asyncio.Lock()
 
     async def send(message: dict[str, Any] | str) -> None:
@@ -81,7 +82,7 @@ async def _get_handler(request: web.Request) -> web.StreamResponse:
         await _serve_socket(socket, ctx, send)
     finally:
         await subscriptions.close()
-        request.app[_SOCKETS].discard(socket)
+        sockets.discard(socket)
     return socket
 
 
@@ -97,7 +98,8 @@ async def _serve_socket(socket: web.WebSocketResponse, ctx: Context, send: Any) 
 
 
 async def _close_sockets(app: web.Application) -> None:
-    for socket in list(app[_SOCKETS]):
+    sockets: set[web.WebSocketResponse] = app[_SOCKETS]
+    for socket in list(sockets):
         await socket.close()
 
 
@@ -107,6 +109,6 @@ async def serve(node: Any, host: str, port: int) -> tuple[web.AppRunner, int]:
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    server = site._server
-    bound = server.sockets[0].getsockname()[1] if server and server.sockets else port
+    server: Any = site._server
+    bound = server.sockets[0].getsockname()[1] if server is not None else port
     return runner, bound

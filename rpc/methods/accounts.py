@@ -50,4 +50,8 @@ def _typed_data(value: Any) -> dict[str, Any]:
 
 @method("eth_signTypedData_v4", p.address, _typed_data, dev_only=True)
 async def eth_signTypedData_v4(ctx: Context, address: bytes, typed: dict[str, Any]) -> str:
-    return s.hexb(ctx.node.sign_typed_data(address, typed))
+    try:
+        return s.hexb(ctx.node.sign_typed_data(address, typed))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        # eth_account validates the EIP-712 structure and raises plain exceptions for a bad one.
+        raise InvalidParams(f"invalid argument 1: typed data: {exc}") from None

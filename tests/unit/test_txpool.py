@@ -1,4 +1,4 @@
-"""Txpool rules: admission errors (geth's messages), nonce ordering, replacement, limits, eviction."""
+"""Txpool rules: admission errors (geth's messages), nonce order, replacement, limits, eviction."""
 
 import pytest
 from eth_account import Account
