@@ -94,18 +94,22 @@ def print_banner(node: Node, url: str) -> None:
 async def run(config: Config, quiet: bool) -> None:
     from rpc.server import serve
 
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before anything can be interrupted half-done
+        loop.add_signal_handler(sig, stop.set)
     node = Node.open(config)
-    runner, port = await serve(node, config.rpc.host, config.rpc.port)
+    try:
+        runner, port = await serve(node, config.rpc.host, config.rpc.port)
+    except BaseException:
+        await node.stop()
+        raise
+    await node.start()
     url = f"http://{config.rpc.host}:{port}"
     if quiet:
         print(f"Listening on {url}", flush=True)
     else:
         print_banner(node, url)
-    await node.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
     finally:

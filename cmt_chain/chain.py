@@ -64,9 +64,15 @@ class Chain:
             return self._initialise()
         chain_id = int.from_bytes(self.db.meta(schema.CHAIN_ID_KEY) or b"", "big")
         if chain_id != self.config.network.chain_id:
-            raise errors.ChainError(
-                f"data folder holds chain id {chain_id}, config says "
+            raise errors.DataDirError(
+                f"it holds chain id {chain_id}, the config says "
                 f"{self.config.network.chain_id}: use another --data-dir or --reset")
+        expected, _ = make_genesis(self.store, self.config)
+        if expected.hash != stored_genesis:
+            raise errors.DataDirError(
+                f"it holds a chain with genesis 0x{stored_genesis.hex()}, the config gives "
+                f"0x{expected.hash.hex()} (genesis settings changed): use --reset or another "
+                "--data-dir")
         genesis = self.db.header(stored_genesis)
         assert genesis is not None
         validators = tuple(rlp.decode(self.db.meta(schema.VALIDATORS_KEY) or rlp.encode([])))

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eth_account.hdaccount.mnemonic import Mnemonic
+
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 ETHER = 10**18
 GWEI = 10**9
@@ -149,6 +151,14 @@ class Config:
 
 _AMOUNT_FIELDS = {"genesis.dev_balance", "genesis.base_fee_per_gas", "fees.min_gas_price"}
 _CHOICES = {"mining.mode": ("interval", "instant")}
+# Inclusive bounds. Chain ids are uint64 (EIP-2294); a block needs room for one transfer.
+_RANGES: dict[str, tuple[int, int]] = {
+    "rpc.port": (0, 65535),
+    "network.chain_id": (1, 2**64 - 1),
+    "genesis.gas_limit": (21_000, 2**63 - 1),
+    "genesis.timestamp": (0, 2**63 - 1),
+    "genesis.dev_accounts": (0, 1000),
+}
 _POSITIVE = {
     "network.chain_id", "genesis.gas_limit", "rpc.max_body_bytes", "rpc.max_batch",
     "rpc.gas_cap", "rpc.evm_timeout", "rpc.filter_timeout", "mining.interval",
@@ -161,11 +171,13 @@ def load_config(path: str | Path | None) -> Config:
     if path is None:
         return Config()
     try:
-        raw = tomllib.loads(Path(path).read_text())
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return config_from_dict(raw)
 
 
@@ -213,8 +225,12 @@ def _check_value(dotted: str, hint: Any, value: Any) -> Any:
         raise ConfigError(f"{dotted}: must be positive")
     if isinstance(value, int) and value < 0:
         raise ConfigError(f"{dotted}: must not be negative")
-    if dotted == "rpc.port" and isinstance(value, int) and value > 65535:
-        raise ConfigError(f"{dotted}: must be at most 65535")
+    if dotted in _RANGES and isinstance(value, int):
+        low, high = _RANGES[dotted]
+        if not low <= value <= high:
+            raise ConfigError(f"{dotted}: must be between {low} and {high}")
+    if dotted == "genesis.mnemonic" and not Mnemonic().is_mnemonic_valid(str(value)):
+        raise ConfigError(f"{dotted}: not a valid BIP-39 mnemonic")
     return value
 
 

@@ -18,6 +18,12 @@ class ChainError(Exception):
         super().__init__(f"{self.message}: {detail}" if detail else self.message)
 
 
+class DataDirError(ChainError):
+    """Raised when the data folder cannot serve this config: in use, or another chain's."""
+
+    message = "data folder unusable"
+
+
 class TxRejected(ChainError):
     """Raised when a transaction is refused before it reaches the pool (geth code -32000)."""
 

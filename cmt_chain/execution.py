@@ -86,6 +86,7 @@ class CallRequest:
     data: bytes = b""
     access_list: tuple[tuple[bytes, tuple[int, ...]], ...] = ()
     nonce: int | None = None
+    tx_type: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

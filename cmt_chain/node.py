@@ -27,7 +27,7 @@ from .events import EventBus, NewPendingTx
 from .logs import LocatedLog, LogFilter, find_logs, logs_in_block
 from .producer import Producer
 from .storage.kv import Store, open_store
-from .transaction import DYNAMIC_FEE, Transaction, decode_transaction
+from .transaction import ACCESS_LIST, DYNAMIC_FEE, LEGACY, Transaction, decode_transaction
 from .txpool import PoolLimits, TxPool
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,6 @@ class Node:
     def send_transaction(self, request: execution.CallRequest) -> bytes:
         """Fill in, sign with an unlocked dev account, and submit (eth_sendTransaction)."""
         account = self._unlocked(request.sender)
-        base_fee = self.chain.next_base_fee(self.chain.head)
         gas = request.gas or self.estimate_gas_sync(request, BlockRef("pending"))
         fields: dict[str, Any] = {
             "chainId": self.config.network.chain_id,
@@ -149,21 +148,26 @@ class Node:
         }
         if request.to is not None:
             fields["to"] = to_checksum_address(request.to)
-        if request.gas_price is not None:
-            fields["gasPrice"] = request.gas_price
-        else:
-            tip = request.max_priority_fee_per_gas
-            tip = self.suggested_tip() if tip is None else tip
-            fields["type"] = DYNAMIC_FEE
-            fields["maxPriorityFeePerGas"] = tip
-            fields["maxFeePerGas"] = request.max_fee_per_gas or 2 * base_fee + tip
-            if request.access_list:
-                fields["accessList"] = [
-                    {"address": to_checksum_address(a),
-                     "storageKeys": [f"0x{k:064x}" for k in keys]}
-                    for a, keys in request.access_list]
+        fields.update(self._fee_fields(request))
+        if request.access_list or fields.get("type") == ACCESS_LIST:
+            fields["accessList"] = [
+                {"address": to_checksum_address(a), "storageKeys": [f"0x{k:064x}" for k in keys]}
+                for a, keys in request.access_list]
         signed = Account.sign_transaction(fields, account.private_key)
         return self.submit_raw(bytes(signed.raw_transaction))
+
+    def _fee_fields(self, request: execution.CallRequest) -> dict[str, Any]:
+        """Choose the transaction type and prices as geth does for eth_sendTransaction."""
+        if request.tx_type in (LEGACY, ACCESS_LIST) or (
+                request.gas_price is not None and request.tx_type is None):
+            price = request.gas_price if request.gas_price is not None else self.gas_price()
+            kind = ACCESS_LIST if request.access_list or request.tx_type == ACCESS_LIST else None
+            return {"gasPrice": price, **({"type": kind} if kind is not None else {})}
+        tip = request.max_priority_fee_per_gas
+        tip = self.suggested_tip() if tip is None else tip
+        base_fee = self.chain.next_base_fee(self.chain.head)
+        return {"type": DYNAMIC_FEE, "maxPriorityFeePerGas": tip,
+                "maxFeePerGas": request.max_fee_per_gas or 2 * base_fee + tip}
 
     def _unlocked(self, address: bytes) -> DevAccount:
         account = self.dev_accounts.get(address)

@@ -169,6 +169,7 @@ def call_request(value: Any) -> CallRequest:
         data=_optional(value, "input" if input_value is not None else "data", data) or b"",
         access_list=_optional(value, "accessList", access_list) or (),
         nonce=_optional(value, "nonce", uint64),
+        tx_type=_optional(value, "type", uint64),
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import rocksdict
 
+from ..errors import DataDirError
 from . import schema
 
 Put = tuple[str, bytes, bytes]  # (column family, key, value)
@@ -24,7 +25,12 @@ class Store:
         path.mkdir(parents=True, exist_ok=True)
         options = _options()
         families = {name: _options() for name in schema.COLUMN_FAMILIES}
-        self._db = rocksdict.Rdict(str(path), options, column_families=families)
+        try:
+            self._db = rocksdict.Rdict(str(path), options, column_families=families)
+        except Exception as exc:  # rocksdict raises a bare Exception carrying RocksDB's status
+            if "lock" in str(exc).lower():
+                raise DataDirError(f"{path} is in use by another running node") from None
+            raise DataDirError(f"{path}: cannot open the database: {exc}") from None
         self._families = {name: self._db.get_column_family(name) for name in families}
         self._handles = {name: self._db.get_column_family_handle(name) for name in families}
         self._write_options = rocksdict.WriteOptions()

@@ -16,6 +16,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
+from web3.utils.address import get_create_address
 
 from tests.e2e.helpers import CMT, GWEI, dev_account, fee, receipt, send_signed
 from tests.nodeproc import CHAIN_ID
@@ -54,18 +55,11 @@ def test_deploy_stores_runtime_code_and_constructor_value(
     assert rcpt["to"] is None
     assert rcpt["from"] == sender
     nonce = w3.eth.get_transaction(rcpt["transactionHash"])["nonce"]
-    expected = w3.to_checksum_address(keccak(_rlp_sender_nonce(sender, nonce))[12:])
-    assert emitter.address == expected
+    assert emitter.address == get_create_address(sender, nonce)
     code = w3.eth.get_code(emitter.address)
     assert code == HexBytes(emitter_artifact["deployedBytecode"])
     assert emitter.functions.value().call() == 7
     assert int.from_bytes(w3.eth.get_storage_at(emitter.address, 0), "big") == 7
-
-
-def _rlp_sender_nonce(sender: str, nonce: int) -> bytes:
-    import rlp
-
-    return rlp.encode([bytes.fromhex(sender[2:]), nonce])
 
 
 def test_set_emits_value_changed_in_receipt(w3: Web3, emitter: Contract) -> None:
@@ -244,3 +238,35 @@ def test_payable_deposit_and_receive(w3: Web3, emitter: Contract) -> None:
     (event,) = emitter.events.Deposited().process_receipt(rcpt)
     assert event["args"]["amount"] == CMT
     assert w3.eth.get_balance(emitter.address) == balance + 3 * CMT
+
+
+def test_log_indexes_run_across_the_transactions_of_a_block(w3: Web3,
+                                                            emitter: Contract) -> None:
+    """Two transactions in one block: the second one's log indexes continue the first one's."""
+    account = dev_account(5)
+    nonce = w3.eth.get_transaction_count(account.address)
+    fees = {"maxFeePerGas": 20 * GWEI, "maxPriorityFeePerGas": GWEI, "gas": 200_000,
+            "chainId": CHAIN_ID, "to": emitter.address}
+    second = account.sign_transaction({**fees, "nonce": nonce + 1,
+                                       "data": emitter.encode_abi("set", args=[31337])})
+    first = account.sign_transaction({**fees, "nonce": nonce,
+                                      "data": emitter.encode_abi("emitMany", args=[3])})
+    # The later nonce waits in the pool for the gap to close, so both go into one block.
+    w3.eth.send_raw_transaction(second.raw_transaction)
+    w3.eth.send_raw_transaction(first.raw_transaction)
+    r1, r2 = receipt(w3, first.hash), receipt(w3, second.hash)
+    assert r1["blockHash"] == r2["blockHash"]
+    assert (r1["transactionIndex"], r2["transactionIndex"]) == (0, 1)
+    assert [log["logIndex"] for log in r1["logs"]] == [0, 1, 2]
+    assert [log["logIndex"] for log in r2["logs"]] == [3]
+    assert r2["cumulativeGasUsed"] == r1["gasUsed"] + r2["gasUsed"]
+    block_logs = w3.eth.get_logs({"blockHash": r1["blockHash"]})
+    assert [(log["transactionIndex"], log["logIndex"]) for log in block_logs] == [
+        (0, 0), (0, 1), (0, 2), (1, 3)]
+    receipts = w3.eth.get_block_receipts(r1["blockNumber"])
+    assert [r["transactionHash"] for r in receipts] == [first.hash, second.hash]
+    assert receipts[1]["logs"] == r2["logs"]
+    miner = w3.eth.get_block(r1["blockNumber"])["miner"]
+    gained = (w3.eth.get_balance(miner, r1["blockNumber"])
+              - w3.eth.get_balance(miner, r1["blockNumber"] - 1))
+    assert gained == fee(r1) + fee(r2)

@@ -7,15 +7,19 @@ nonces. `--reset` must start over from the same genesis with fresh balances.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from web3 import Web3
+from web3.exceptions import BlockNotFound, TransactionNotFound
 
 from tests.e2e.helpers import CMT, DEV_BALANCE, GWEI, dev_account, receipt, send_signed
-from tests.nodeproc import NodeProcess
+from tests.nodeproc import ROOT, NodeProcess
 
 
 class Nodes:
@@ -124,13 +128,14 @@ def test_reset_starts_over_from_genesis(nodes: Nodes, emitter_artifact: dict) ->
     second, w3 = nodes.start("--reset")
     assert w3.eth.block_number == 0
     assert w3.eth.get_block("latest")["hash"] == genesis["hash"]
-    assert w3.eth.get_block(1) is None if _returns_none(w3) else True
+    with pytest.raises(BlockNotFound):
+        w3.eth.get_block(1)
     for account in (alice, bob):
         assert w3.eth.get_balance(account.address) == DEV_BALANCE
         assert w3.eth.get_transaction_count(account.address) == 0
     assert w3.eth.get_code(deploy["contractAddress"]) == b""
-    assert w3.eth.get_transaction_receipt(transfer["transactionHash"]) is None \
-        if _returns_none(w3) else True
+    with pytest.raises(TransactionNotFound):
+        w3.eth.get_transaction_receipt(transfer["transactionHash"])
     assert w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest"}) == []
 
     # The fresh chain works: the first transaction goes into block 1 at nonce 0.
@@ -139,3 +144,20 @@ def test_reset_starts_over_from_genesis(nodes: Nodes, emitter_artifact: dict) ->
     assert rcpt["blockNumber"] == 1
     assert w3.eth.get_transaction(rcpt["transactionHash"])["nonce"] == 0
     assert nodes.stop(second) == 0
+
+
+def test_second_node_on_a_data_folder_in_use_is_refused(nodes: Nodes, tmp_path: Path) -> None:
+    first, w3 = nodes.start()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "cmt_chain", "--data-dir", str(nodes.data_dir), "--port", "0",
+         "--quiet"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "Listening on" not in result.stdout
+    assert "Traceback" not in result.stderr, result.stderr
+    assert str(nodes.data_dir) in result.stderr, result.stderr
+    # The running node is unharmed.
+    rcpt = receipt(w3, w3.eth.send_transaction({"from": w3.eth.accounts[0],
+                                                "to": w3.eth.accounts[1], "value": 1}))
+    assert rcpt["status"] == 1
+    assert nodes.stop(first) == 0

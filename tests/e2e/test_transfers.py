@@ -75,6 +75,31 @@ def test_send_transaction_with_unlocked_dev_account(w3: Web3) -> None:
     assert tx["hash"] == tx_hash and tx["value"] == value and tx["chainId"] == CHAIN_ID
 
 
+def test_send_transaction_with_gas_price_is_legacy(w3: Web3) -> None:
+    sender, recipient = w3.eth.accounts[7], fresh_address()
+    rcpt = receipt(w3, w3.eth.send_transaction({"from": sender, "to": recipient, "value": 5,
+                                                "gasPrice": 3 * GWEI}))
+    assert rcpt["type"] == 0
+    assert rcpt["effectiveGasPrice"] == 3 * GWEI
+    check_transfer(w3, rcpt, sender, recipient, 5)
+
+
+def test_send_transaction_with_access_list_is_eip2930(w3: Web3) -> None:
+    """geth: gasPrice plus accessList (or type 0x1) in eth_sendTransaction makes a type-1 tx."""
+    sender, recipient = w3.eth.accounts[8], fresh_address()
+    access_list = [{"address": recipient, "storageKeys": ["0x" + "00" * 31 + "02"]}]
+    tx_hash = w3.eth.send_transaction({"from": sender, "to": recipient, "value": 9,
+                                       "gasPrice": 3 * GWEI, "accessList": access_list})
+    rcpt = receipt(w3, tx_hash)
+    assert rcpt["type"] == 1, "the access list was dropped: a legacy transaction was sent"
+    assert rcpt["gasUsed"] == 21_000 + 2_400 + 1_900
+    assert rcpt["effectiveGasPrice"] == 3 * GWEI
+    check_transfer(w3, rcpt, sender, recipient, 9)
+    tx = w3.eth.get_transaction(tx_hash)
+    assert [(e["address"], e["storageKeys"]) for e in tx["accessList"]] == [
+        (recipient, access_list[0]["storageKeys"])]
+
+
 def test_signed_eip1559_transfer(w3: Web3) -> None:
     account, recipient = dev_account(1), fresh_address()
     value = CMT // 3
