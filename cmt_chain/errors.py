@@ -29,9 +29,15 @@ class TxRejected(ChainError):
 
 
 class InvalidTransactionEncoding(TxRejected):
-    """Raised when raw transaction bytes are not a valid RLP transaction of a known type."""
+    """Raised when raw transaction bytes are not a valid RLP transaction of a known type.
+
+    The detail is the whole message, worded as geth's decoder words it ("rlp: ...").
+    """
 
     message = "invalid transaction"
+
+    def __str__(self) -> str:
+        return self.detail or self.message
 
 
 class InvalidSender(TxRejected):
@@ -179,9 +185,21 @@ class CallTimeout(ChainError):
 
 
 class UnknownBlock(ChainError):
-    """Raised when a block named by tag, number or hash does not exist."""
+    """Raised when a block named by tag or number does not exist."""
 
     message = "header not found"
+
+
+class UnknownBlockHash(UnknownBlock):
+    """Raised when a block named by hash does not exist."""
+
+    message = "header for hash not found"
+
+
+class UnknownLogBlock(UnknownBlock):
+    """Raised when eth_getLogs names a block hash that does not exist."""
+
+    message = "unknown block"
 
 
 class UnknownAccount(ChainError):
@@ -202,6 +220,19 @@ class FilterNotFound(ChainError):
     message = "filter not found"
 
 
+class SubscriptionNotFound(ChainError):
+    """Raised when eth_unsubscribe names a subscription this connection does not have."""
+
+    message = "subscription not found"
+
+
+class DataInputConflict(ChainError):
+    """Raised when a transaction to send sets both `data` and `input`, differently."""
+
+    message = ('both "data" and "input" are set and not equal. Please use "input" to pass '
+               "transaction call data")
+
+
 class QueryLimitExceeded(ChainError):
     """Raised when a log query would return or scan more than the node allows."""
 
@@ -209,6 +240,6 @@ class QueryLimitExceeded(ChainError):
 
 
 class InvalidBlockRange(ChainError):
-    """Raised when a log query's fromBlock is after its toBlock."""
+    """Raised when a log query's fromBlock is after its toBlock (an invalid-params error)."""
 
     message = "invalid block range params"

@@ -444,5 +444,17 @@ def decode_revert_reason(data: bytes) -> str | None:
         except (ValueError, OverflowError):
             return None
     if data[:4] == bytes.fromhex("4e487b71") and len(data) >= 36:
-        return f"panic: 0x{int.from_bytes(data[4:36], 'big'):x}"
+        code = int.from_bytes(data[4:36], "big")
+        return PANIC_REASONS.get(code, f"unknown panic code: {code:#x}")
     return None
+
+
+# Solidity's panic codes, worded as geth reports them.
+PANIC_REASONS = {
+    0x00: "generic panic", 0x01: "assert(false)", 0x11: "arithmetic underflow or overflow",
+    0x12: "division or modulo by zero", 0x21: "enum overflow",
+    0x22: "invalid encoded storage byte array accessed",
+    0x31: "out-of-bounds array access; popping on an empty array",
+    0x32: "out-of-bounds access of an array or bytesN", 0x41: "out of memory",
+    0x51: "uninitialized function",
+}

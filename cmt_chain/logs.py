@@ -51,10 +51,9 @@ def log_matches(log: Log, criteria: LogFilter) -> bool:
     """Return whether a log passes the address and topic criteria."""
     if criteria.addresses is not None and log.address not in criteria.addresses:
         return False
-    if len(criteria.topics) > len(log.topics) and any(
-            t is not None for t in criteria.topics[len(log.topics):]):
-        return False
-    return all(wanted is None or (i < len(log.topics) and log.topics[i] in wanted)
+    if len(criteria.topics) > len(log.topics):
+        return False  # as geth: a filter naming more positions than the log has never matches
+    return all(wanted is None or log.topics[i] in wanted
                for i, wanted in enumerate(criteria.topics))
 
 

@@ -113,7 +113,7 @@ class Node:
         else:  # latest, pending, safe, finalized: one validator seals with instant finality
             header = self.chain.head
         if header is None:
-            raise errors.UnknownBlock()
+            raise errors.UnknownBlockHash() if ref.hash is not None else errors.UnknownBlock()
         return header
 
     def state(self, ref: BlockRef) -> execution.AccountReader:
@@ -257,7 +257,7 @@ class Node:
         """Return the logs matching eth_getLogs criteria."""
         if criteria.block_hash is not None:
             if self.chain.header_by_hash(criteria.block_hash) is None:
-                raise errors.UnknownBlock("unknown block")
+                raise errors.UnknownLogBlock()
             return logs_in_block(self.chain, criteria.block_hash, criteria)
         first, last = self.log_range(criteria)
         return find_logs(self.chain, criteria, first, last)

@@ -101,7 +101,7 @@ def decode_transaction(raw: bytes, sender: bytes | None = None) -> Transaction:
     Storage passes the `sender` it recorded when the block was made, to skip the recovery.
     """
     if not raw:
-        raise errors.InvalidTransactionEncoding("empty transaction")
+        raise errors.InvalidTransactionEncoding("typed transaction too short")
     try:
         if raw[0] >= 0xC0:
             return _decode_legacy(raw, sender)
@@ -111,7 +111,7 @@ def decode_transaction(raw: bytes, sender: bytes | None = None) -> Transaction:
         raise
     except (rlp.DecodingError, rlp.DeserializationError, ValueError, TypeError) as exc:
         raise errors.InvalidTransactionEncoding(f"rlp: {exc}") from None
-    raise errors.InvalidTransactionEncoding(f"unknown transaction type 0x{raw[0]:02x}")
+    raise errors.InvalidTransactionEncoding("transaction type not supported")
 
 
 def decode_block_item(item: Any) -> Transaction:
@@ -121,31 +121,30 @@ def decode_block_item(item: Any) -> Transaction:
 
 def _uint(item: Any, name: str, bits: int = 256) -> int:
     if not isinstance(item, bytes):
-        raise errors.InvalidTransactionEncoding(f"{name}: expected an integer")
+        raise errors.InvalidTransactionEncoding(f"rlp: {name}: expected an integer")
     if item[:1] == b"\x00":
-        raise errors.InvalidTransactionEncoding(f"{name}: leading zero bytes")
+        raise errors.InvalidTransactionEncoding(f"rlp: {name}: leading zero bytes")
     value = int.from_bytes(item, "big")
     if value >= 2**bits:
-        raise errors.InvalidTransactionEncoding(f"{name}: out of range")
+        raise errors.InvalidTransactionEncoding(f"rlp: {name}: out of range")
     return value
 
 
 def _to(item: Any) -> bytes | None:
     if not isinstance(item, bytes) or len(item) not in (0, 20):
-        raise errors.InvalidTransactionEncoding("to: expected an address or empty")
+        raise errors.InvalidTransactionEncoding("rlp: to: expected an address or empty")
     return item or None
 
 
 def _data(item: Any) -> bytes:
     if not isinstance(item, bytes):
-        raise errors.InvalidTransactionEncoding("data: expected bytes")
+        raise errors.InvalidTransactionEncoding("rlp: data: expected bytes")
     return item
 
 
 def _decode_legacy(raw: bytes, known_sender: bytes | None) -> Transaction:
     items = rlp.decode(raw)
-    if not isinstance(items, list) or len(items) != 9:
-        raise errors.InvalidTransactionEncoding("legacy transaction must have 9 fields")
+    _check_field_count(items, 9, "LegacyTx")
     nonce, gas_price, gas = (_uint(items[i], n, 64 if i != 1 else 256)
                              for i, n in enumerate(("nonce", "gasPrice", "gas")))
     to, value, data = _to(items[3]), _uint(items[4], "value"), _data(items[5])
@@ -178,12 +177,26 @@ _TYPED_LAYOUT = {
 }
 
 
+_GETH_NAMES = {ACCESS_LIST: "AccessListTx", DYNAMIC_FEE: "DynamicFeeTx", BLOB: "BlobTx",
+               SET_CODE: "SetCodeTx"}
+
+
+def _check_field_count(items: Any, expected: int, name: str) -> None:
+    """Refuse a payload that is not a list of `expected` items, in geth's words."""
+    if not isinstance(items, list):
+        raise errors.InvalidTransactionEncoding(f"rlp: expected input list for types.{name}")
+    if len(items) < expected:
+        raise errors.InvalidTransactionEncoding(f"rlp: too few elements for types.{name}")
+    if len(items) > expected:
+        raise errors.InvalidTransactionEncoding(
+            f"rlp: input list has too many elements for types.{name}")
+
+
 def _decode_typed(raw: bytes, known_sender: bytes | None) -> Transaction:
     tx_type = raw[0]
     layout = _TYPED_LAYOUT[tx_type]
     items = rlp.decode(raw[1:])
-    if not isinstance(items, list) or len(items) != len(layout) + 3:
-        raise errors.InvalidTransactionEncoding(f"type {tx_type} transaction: wrong field count")
+    _check_field_count(items, len(layout) + 3, _GETH_NAMES[tx_type])
     fields = dict(zip(layout, items[: len(layout)], strict=True))
     y_parity, r, s = (_uint(items[-3], "yParity"), _uint(items[-2], "r"), _uint(items[-1], "s"))
     if y_parity > 1:
@@ -197,7 +210,7 @@ def _decode_typed(raw: bytes, known_sender: bytes | None) -> Transaction:
         max_fee = _uint(fields["maxFeePerGas"], "maxFeePerGas")
     to = _to(fields["to"])
     if tx_type in (BLOB, SET_CODE) and to is None:
-        raise errors.InvalidTransactionEncoding(f"type {tx_type} transaction cannot create")
+        raise errors.InvalidTransactionEncoding(f"rlp: type {tx_type} transaction cannot create")
     return Transaction(
         raw=raw, hash=keccak(raw), sender=sender, type=tx_type,
         chain_id=_uint(fields["chainId"], "chainId"), nonce=_uint(fields["nonce"], "nonce", 64),
@@ -213,16 +226,16 @@ def _decode_typed(raw: bytes, known_sender: bytes | None) -> Transaction:
 
 def _access_list(items: Any) -> AccessList:
     if not isinstance(items, list):
-        raise errors.InvalidTransactionEncoding("accessList: expected a list")
+        raise errors.InvalidTransactionEncoding("rlp: accessList: expected a list")
     entries = []
     for entry in items:
         if (not isinstance(entry, list) or len(entry) != 2 or not isinstance(entry[0], bytes)
                 or len(entry[0]) != 20 or not isinstance(entry[1], list)):
-            raise errors.InvalidTransactionEncoding("accessList: bad entry")
+            raise errors.InvalidTransactionEncoding("rlp: accessList: bad entry")
         keys = []
         for key in entry[1]:
             if not isinstance(key, bytes) or len(key) != 32:
-                raise errors.InvalidTransactionEncoding("accessList: storage keys are 32 bytes")
+                raise errors.InvalidTransactionEncoding("rlp: accessList: keys are 32 bytes")
             keys.append(int.from_bytes(key, "big"))
         entries.append((entry[0], tuple(keys)))
     return tuple(entries)
@@ -230,14 +243,14 @@ def _access_list(items: Any) -> AccessList:
 
 def _authorizations(items: Any) -> tuple[Authorization, ...]:
     if not isinstance(items, list):
-        raise errors.InvalidTransactionEncoding("authorizationList: expected a list")
+        raise errors.InvalidTransactionEncoding("rlp: authorizationList: expected a list")
     result = []
     for item in items:
         if not isinstance(item, list) or len(item) != 6:
-            raise errors.InvalidTransactionEncoding("authorizationList: bad entry")
+            raise errors.InvalidTransactionEncoding("rlp: authorizationList: bad entry")
         address = item[1]
         if not isinstance(address, bytes) or len(address) != 20:
-            raise errors.InvalidTransactionEncoding("authorizationList: bad address")
+            raise errors.InvalidTransactionEncoding("rlp: authorizationList: bad address")
         result.append(Authorization(
             chain_id=_uint(item[0], "authorization chainId"), address=address,
             nonce=_uint(item[2], "authorization nonce", 64),
@@ -249,7 +262,7 @@ def _authorizations(items: Any) -> tuple[Authorization, ...]:
 
 def _hashes(items: Any) -> tuple[bytes, ...]:
     if not isinstance(items, list) or any(not isinstance(h, bytes) or len(h) != 32 for h in items):
-        raise errors.InvalidTransactionEncoding("blobVersionedHashes: expected 32-byte hashes")
+        raise errors.InvalidTransactionEncoding("rlp: blobVersionedHashes: expected 32-byte hashes")
     return tuple(items)
 
 

@@ -48,6 +48,7 @@ class InvalidParams(RpcError):
 # The one table: domain error class -> JSON-RPC code. The first matching entry wins.
 _CODES: tuple[tuple[type[errors.ChainError], int], ...] = (
     (errors.QueryLimitExceeded, LIMIT_EXCEEDED),
+    (errors.InvalidBlockRange, INVALID_PARAMS),
     (errors.ChainError, SERVER_ERROR),
 )
 

@@ -90,8 +90,11 @@ async def handle_payload(ctx: Context, body: bytes | str, max_batch: int) -> str
         if not payload:
             return json.dumps(_response(None, error=RpcError(INVALID_REQUEST, "empty batch")))
         if len(payload) > max_batch:
-            return json.dumps(_response(
-                None, error=RpcError(INVALID_REQUEST, f"batch too large (max {max_batch})")))
+            # As geth: one error, in an array, answering the first call of the batch.
+            first = next((item["id"] for item in payload
+                          if isinstance(item, dict) and "id" in item), None)
+            return json.dumps([_response(first if _plain_id(first) else None,
+                                         error=RpcError(INVALID_REQUEST, "batch too large"))])
         answers = [await handle_one(ctx, item) for item in payload]
         replies = [a for a in answers if a is not None]
         return json.dumps(replies) if replies else None
@@ -106,6 +109,7 @@ async def handle_one(ctx: Context, request: Any) -> dict | None:
     request_id = request.get("id")
     is_notification = "id" not in request
     if (request.get("jsonrpc") != "2.0" or not isinstance(request.get("method"), str)
+            or not request["method"]
             or not isinstance(request_id, str | int | float | type(None))
             or isinstance(request_id, bool)):
         return _response(request_id if _plain_id(request_id) else None,
@@ -126,9 +130,8 @@ async def call_method(ctx: Context, name: str, raw_params: Any) -> Any:
     entry = METHODS.get(name)
     if entry is None or (entry.dev_only and not ctx.node.config.network.dev):
         raise RpcError(METHOD_NOT_FOUND, f"the method {name} does not exist/is not available")
-    args = _parse_params(entry, raw_params)
     try:
-        return await entry.handler(ctx, *args)
+        return await entry.handler(ctx, *_parse_params(entry, raw_params))
     except RpcError:
         raise
     except domain.ChainError as exc:

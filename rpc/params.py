@@ -74,6 +74,35 @@ def fixed(value: Any, length: int, what: str) -> bytes:
     return raw
 
 
+def storage_slot(value: Any) -> int:
+    """Parse a storage key: hex of at most 32 bytes, zero padding allowed (geth's decodeHash)."""
+    body = _hex_body(value, "Go value of type common.Hash")
+    if len(body) % 2:
+        body = "0" + body
+    try:
+        raw = bytes.fromhex(body)
+    except ValueError:
+        raise InvalidParams("invalid hex string") from None
+    if len(raw) > 32:
+        raise InvalidParams("hex string too long, want at most 32 bytes")
+    return int.from_bytes(raw, "big")
+
+
+def uint64_or_decimal(value: Any) -> int:
+    """Parse a count sent as a JSON number, a decimal string or a hex quantity."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and not value.startswith(("0x", "0X")):
+        if not value.isdigit():
+            raise InvalidParams(f"invalid number {value!r}")
+        number = int(value)
+    else:
+        return uint64(value)
+    if not 0 <= number < 2**64:
+        raise InvalidParams("number out of range for uint64")
+    return number
+
+
 def address(value: Any) -> bytes:
     return fixed(value, 20, "common.Address")
 
@@ -94,15 +123,27 @@ def block_ref(value: Any) -> BlockRef:
         return BlockRef(tag=value)
     if isinstance(value, dict):
         return _block_object(value)
-    if isinstance(value, str) and value.startswith(("0x", "0X")):
-        return BlockRef(tag=None, number=quantity(value, 64))
-    raise InvalidParams("invalid block number or tag")
+    if isinstance(value, str) and len(value) == 66:
+        return BlockRef(tag=None, hash=hash32(value))
+    return BlockRef(tag=None, number=_block_number(value))
+
+
+def _block_number(value: Any) -> int:
+    if not isinstance(value, str):
+        raise InvalidParams("hex string without 0x prefix")  # geth reads the raw JSON as hex
+    number = quantity(value, 64)
+    if number > 2**63 - 1:
+        raise InvalidParams("block number larger than int64")
+    return number
 
 
 def _block_object(value: dict[str, Any]) -> BlockRef:
     has_hash, has_number = "blockHash" in value, "blockNumber" in value
-    if has_hash == has_number:
-        raise InvalidParams("exactly one of blockHash or blockNumber is required")
+    if has_hash and has_number:
+        raise InvalidParams(
+            "cannot specify both BlockHash and BlockNumber, choose one or the other")
+    if not has_hash and not has_number:
+        raise InvalidParams("must specify either BlockHash or BlockNumber")
     if has_number:
         ref = block_ref(value["blockNumber"])
         if ref.hash is not None:
@@ -150,11 +191,7 @@ def call_request(value: Any) -> CallRequest:
     """Parse a transaction call object (eth_call, eth_estimateGas, eth_sendTransaction)."""
     if not isinstance(value, dict):
         raise InvalidParams(f"cannot unmarshal {_json_type(value)} into TransactionArgs")
-    data_value, input_value = value.get("data"), value.get("input")
-    if data_value is not None and input_value is not None and data_value != input_value:
-        raise InvalidParams(
-            'both "data" and "input" are set and not equal. Please use "input" to pass '
-            "transaction call data")
+    input_value = value.get("input")
     if value.get("gasPrice") is not None and (
             value.get("maxFeePerGas") is not None or value.get("maxPriorityFeePerGas") is not None):
         raise InvalidParams("both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified")
@@ -175,6 +212,12 @@ def call_request(value: Any) -> CallRequest:
 
 def has_sender(value: Any) -> bool:
     return isinstance(value, dict) and value.get("from") is not None
+
+
+def data_input_conflict(value: Any) -> bool:
+    """Return whether `data` and `input` are both set and differ (geth refuses to send that)."""
+    return (isinstance(value, dict) and value.get("data") is not None
+            and value.get("input") is not None and value["data"] != value["input"])
 
 
 def log_filter(value: Any) -> LogFilter:
@@ -211,7 +254,7 @@ def _topics(value: Any) -> tuple[frozenset[bytes] | None, ...]:
     if not isinstance(value, list):
         raise InvalidParams("topics must be an array")
     if len(value) > 4:
-        raise InvalidParams("too many topics (max 4)")
+        raise InvalidParams("exceed max topics")
     result: list[frozenset[bytes] | None] = []
     for position in value:
         if position is None:
@@ -220,7 +263,9 @@ def _topics(value: Any) -> tuple[frozenset[bytes] | None, ...]:
             result.append(frozenset({hash32(position)}))
         elif isinstance(position, list):
             options = [hash32(item) for item in position if item is not None]
-            result.append(None if len(options) < len(position) else frozenset(options))
+            # An empty list, or one holding null, matches any topic (as geth).
+            wildcard = not position or len(options) < len(position)
+            result.append(None if wildcard else frozenset(options))
         else:
             raise InvalidParams("topics entries must be a hash, null or an array of hashes")
     return tuple(result)

@@ -27,7 +27,8 @@ BUFFER_LIMIT = 10_000
 
 
 def new_id() -> str:
-    return "0x" + secrets.token_hex(16)
+    """Return a random id as geth writes one: a hex quantity, without leading zeros."""
+    return hex(int.from_bytes(secrets.token_bytes(16), "big"))
 
 
 @dataclass
@@ -144,7 +145,7 @@ class WsSubscriptions:
     def unsubscribe(self, sub_id: str) -> bool:
         task = self._tasks.pop(sub_id, None)
         if task is None:
-            return False
+            raise errors.SubscriptionNotFound()
         task.cancel()
         return True
 

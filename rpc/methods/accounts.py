@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cmt_chain import errors
+
 from .. import params as p
 from .. import serialize as s
 from ..errors import InvalidParams
@@ -18,6 +20,8 @@ from ..jsonrpc import Context, method
 def _sender_required(value: Any) -> Any:
     if not p.has_sender(value):
         raise InvalidParams("from: missing sender address")
+    if p.data_input_conflict(value):
+        raise errors.DataInputConflict()  # geth refuses this at send time, as -32000
     return p.call_request(value)
 
 

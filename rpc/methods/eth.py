@@ -54,7 +54,7 @@ async def eth_getCode(ctx: Context, address: bytes, ref: BlockRef) -> str:
     return s.hexb(ctx.node.state(ref).code(address))
 
 
-@method("eth_getStorageAt", p.address, p.quantity, optional(p.block_ref, LATEST))
+@method("eth_getStorageAt", p.address, p.storage_slot, optional(p.block_ref, LATEST))
 async def eth_getStorageAt(ctx: Context, address: bytes, slot: int, ref: BlockRef) -> str:
     return f"0x{ctx.node.state(ref).storage(address, slot):064x}"
 
@@ -69,7 +69,8 @@ async def eth_maxPriorityFeePerGas(ctx: Context) -> str:
     return s.qty(ctx.node.suggested_tip())
 
 
-@method("eth_feeHistory", p.uint64, p.block_number_or_tag, optional(lambda v: _percentiles(v)))
+@method("eth_feeHistory", p.uint64_or_decimal, p.block_number_or_tag,
+        optional(lambda v: _percentiles(v)))
 async def eth_feeHistory(ctx: Context, count: int, newest: BlockRef,
                          percentiles: list[float] | None) -> dict[str, Any]:
     history = ctx.node.fee_history(min(count, MAX_FEE_HISTORY), newest, percentiles)

@@ -48,19 +48,26 @@ async def eth_uninstallFilter(ctx: Context, filter_id: str) -> bool:
 
 
 def _kind(value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidParams("expected subscription name as first argument")
     if value not in SUBSCRIPTION_KINDS:
-        raise InvalidParams(f"unknown subscription kind, want one of {SUBSCRIPTION_KINDS}")
-    return str(value)
+        raise RpcError(METHOD_NOT_FOUND, f'no "{value}" subscription in eth namespace')
+    return value
 
 
-@method("eth_subscribe", _kind, optional(lambda v: v))
-async def eth_subscribe(ctx: Context, kind: str, option: Any) -> str:
+@method("eth_subscribe", optional(_kind), optional(lambda v: v))
+async def eth_subscribe(ctx: Context, kind: str | None, option: Any) -> str:
     if ctx.connection is None:
         raise RpcError(METHOD_NOT_FOUND, "notifications not supported")
-    if kind == "logs" and option is not None:
-        option = p.log_filter(option)
-    elif kind == "newPendingTransactions" and option is not None:
-        option = p.boolean(option)
+    if kind is None:
+        raise InvalidParams("expected subscription name as first argument")
+    try:
+        if kind == "logs" and option is not None:
+            option = p.log_filter(option)
+        elif kind == "newPendingTransactions" and option is not None:
+            option = p.boolean(option)
+    except InvalidParams as exc:
+        raise InvalidParams(f"invalid argument 1: {exc.message}") from None
     return ctx.connection.subscribe(kind, option)
 
 

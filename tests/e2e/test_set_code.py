@@ -22,7 +22,8 @@ def test_set_code_transaction_delegates_an_account(w3: Web3, emitter_artifact: d
         "maxFeePerGas": 10 * 10**9, "maxPriorityFeePerGas": 10**9, "authorizationList": [auth],
     }
     signed = sponsor.sign_transaction(fields)
-    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(signed.raw_transaction))
+    tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
 
     assert receipt.status == 1 and receipt.type == 4
     code = w3.eth.get_code(authority.address)
