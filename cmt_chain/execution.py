@@ -197,9 +197,15 @@ def _validation_error(text: str) -> errors.ChainError:
 def to_evm_transaction(tx: Transaction) -> Any:
     """Return py-evm's signed transaction for `tx`, with the already-recovered sender cached."""
     evm_tx = _BUILDER.decode(tx.raw)
-    # `sender` is a cached property: priming it spares py-evm a second signature recovery.
+    # The signature was verified when `tx` was decoded (its sender recovered): prime py-evm's
+    # cached `sender` and skip its second verification, which would cost a full ECDSA recovery.
     evm_tx.__dict__["sender"] = tx.sender
+    evm_tx.__dict__["check_signature_validity"] = _signature_checked_at_decode
     return evm_tx
+
+
+def _signature_checked_at_decode() -> None:
+    """Stand in for py-evm's signature check of a transaction whose sender is known."""
 
 
 def _state(db: Any, state_root: bytes, env: BlockEnv, state_class: type = PragueState) -> Any:
