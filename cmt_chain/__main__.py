@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="in interval mode, skip blocks when no transaction waits")
     parser.add_argument("--gas-limit", type=int, help="block gas limit of a new chain")
     parser.add_argument("--quiet", action="store_true", help="print only the listening line")
+    parser.add_argument("--log-level", default="warning",
+                        choices=["debug", "info", "warning", "error"],
+                        help="log verbosity on stderr (info logs every sealed block)")
     return parser
 
 
@@ -120,7 +123,7 @@ async def run(config: Config, quiet: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: "
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
     try:
         path = args.config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)

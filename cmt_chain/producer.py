@@ -99,9 +99,11 @@ class Producer:
                 return None
             env = self.chain.block_env(parent, self._timestamp(parent.timestamp, timestamp),
                                        self.address)
+            started = time.perf_counter()
             built = await asyncio.to_thread(
                 execution.build_block, self.chain.store, parent.state_root, parent.hash, env,
                 candidates, consensus.vanity(b"cmt-chain"))
+            executed = time.perf_counter()
             block = Block(header=built.header, transactions=built.transactions, withdrawals=())
             seal = consensus.seal(block.header, self._key)
             self.chain.add_block(block, built.receipts, built.state_writes, seal)
@@ -109,6 +111,10 @@ class Producer:
             for tx, problem in built.rejected:
                 if isinstance(problem, _HOPELESS):
                     self.pool.drop(tx.hash)
+            log.info("sealed block %d: %d txs, %d gas, build %.0f ms, store %.0f ms, "
+                     "%d left out", block.number, len(block.transactions), block.header.gas_used,
+                     (executed - started) * 1000, (time.perf_counter() - executed) * 1000,
+                     len(built.rejected))
             return block
 
     def _timestamp(self, parent_timestamp: int, requested: int | None) -> int:
