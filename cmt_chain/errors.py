@@ -181,7 +181,14 @@ class GasRequiredExceedsAllowance(ChainError):
 class CallTimeout(ChainError):
     """Raised when eth_call or eth_estimateGas runs past the configured time limit."""
 
-    message = "execution aborted (timeout = 5s)"
+    message = "execution aborted"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def __str__(self) -> str:
+        return f"{self.message} (timeout = {self.seconds:g}s)"
 
 
 class UnknownBlock(ChainError):

@@ -322,7 +322,7 @@ def call(store: Store, state_root: bytes, env: BlockEnv, request: CallRequest,
     try:
         return _run_call(store, state_root, env, request, gas_cap)
     except _CallDeadline:
-        raise errors.CallTimeout() from None
+        raise errors.CallTimeout(timeout) from None
     finally:
         _deadline.at = None
 
@@ -413,9 +413,12 @@ def estimate_gas(store: Store, state_root: bytes, env: BlockEnv, request: CallRe
     def attempt(gas: int) -> CallResult:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise errors.CallTimeout()
+            raise errors.CallTimeout(timeout)
         probe = CallRequest(**{**_fields(request), "gas": gas})
-        return call(store, state_root, env, probe, gas_cap, remaining)
+        try:
+            return call(store, state_root, env, probe, gas_cap, remaining)
+        except errors.CallTimeout:
+            raise errors.CallTimeout(timeout) from None
 
     first = attempt(cap)
     if not first.success:
