@@ -1,0 +1,137 @@
+"""The one-pass block builder gives bit-identical results to py-evm's own MiningChain path.
+
+A mixed workload (transfers of every type, a deployment, event-emitting calls, a revert, an
+out-of-gas failure, an EIP-7702 delegation) runs through both; state root, transaction and receipt
+roots, bloom, gas and every receipt must match. The base fee is zero so py-evm's burn and the
+chain's credit to the validator coincide (both move nothing).
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+from eth.chains.base import MiningChain
+from eth.consensus.noproof import NoProofConsensus
+from eth.db.atomic import AtomicDB
+from eth.vm.forks.prague import PragueVM
+from eth_account import Account
+from eth_utils import to_checksum_address
+
+from cmt_chain import execution
+from cmt_chain.block import EMPTY_TRIE_ROOT, ZERO_HASH
+from cmt_chain.storage.kv import open_store
+from cmt_chain.transaction import decode_transaction
+
+ARTIFACT = json.loads((Path(__file__).parents[1] / "fixtures/contracts/EventEmitter.json")
+                      .read_text())
+KEYS = [Account.from_key(bytes([i + 1]) * 32) for i in range(3)]
+COINBASE = b"\x0c" * 20
+GAS_LIMIT = 30_000_000
+TIMESTAMP = 1_700_000_000
+RANDAO = b"\x42" * 32
+CHAIN_ID = 1234
+
+
+def workload() -> list[bytes]:
+    """Return signed raw transactions of a mixed workload."""
+    deployer, user, other = KEYS
+    contract = _contract_address(deployer.address, 0)
+    sel = {name: _selector(sig) for name, sig in (
+        ("set", "set(uint256)"), ("emitMany", "emitMany(uint256)"), ("fail", "fail(string)"),
+        ("burn", "burn(uint256)"))}
+    fee = {"maxFeePerGas": 10**9, "maxPriorityFeePerGas": 10**8, "chainId": CHAIN_ID, "type": 2}
+    delegate = other.sign_authorization({"chainId": CHAIN_ID, "address": contract, "nonce": 0})
+    txs = [
+        deployer.sign_transaction({"nonce": 0, "gas": 2_000_000, "data": ARTIFACT["bytecode"]
+                                   + "00" * 31 + "05", **fee}),
+        user.sign_transaction({"nonce": 0, "gas": 21_000, "to": other.address, "value": 7,
+                               "gasPrice": 10**9, "chainId": CHAIN_ID}),
+        user.sign_transaction({"nonce": 1, "gas": 60_000, "to": contract,
+                               "data": sel["set"] + _word(9), **fee}),
+        user.sign_transaction({"nonce": 2, "gas": 300_000, "to": contract,
+                               "data": sel["emitMany"] + _word(12), **fee}),
+        user.sign_transaction({"nonce": 3, "gas": 100_000, "to": contract,
+                               "data": sel["fail"] + _word(32) + _word(4) + "626f6f6d" + "00" * 28,
+                               **fee}),
+        user.sign_transaction({"nonce": 4, "gas": 60_000, "to": contract,
+                               "data": sel["burn"] + _word(50), **fee}),  # runs out of gas
+        deployer.sign_transaction({"nonce": 1, "gas": 40_000, "to": other.address, "value": 1,
+                                   "gasPrice": 10**9, "chainId": CHAIN_ID, "type": 1,
+                                   "accessList": [{"address": contract, "storageKeys": [
+                                       "0x" + "00" * 32]}]}),
+        deployer.sign_transaction({"nonce": 2, "gas": 200_000, "to": other.address,
+                                   "data": sel["set"] + _word(3), "authorizationList": [delegate],
+                                   **{**fee, "type": 4}}),
+    ]
+    return [bytes(tx.raw_transaction) for tx in txs]
+
+
+def _word(value: int) -> str:
+    return f"{value:064x}"
+
+
+def _selector(signature: str) -> str:
+    from eth_hash.auto import keccak
+
+    return "0x" + keccak(signature.encode())[:4].hex()
+
+
+def _contract_address(sender: str, nonce: int) -> str:
+    import rlp
+    from eth_hash.auto import keccak
+
+    return to_checksum_address(keccak(rlp.encode([bytes.fromhex(sender[2:]), nonce]))[12:])
+
+
+GENESIS_STATE = {bytes.fromhex(k.address[2:]): {"balance": 10**21, "nonce": 0, "code": b"",
+                                                "storage": {}} for k in KEYS}
+
+
+def py_evm_block(raw_txs: list[bytes]):
+    vm = PragueVM.configure(consensus_class=NoProofConsensus)
+    chain_class = MiningChain.configure(vm_configuration=((0, vm),), chain_id=CHAIN_ID)
+    genesis = dict(
+        difficulty=0, gas_limit=GAS_LIMIT, timestamp=TIMESTAMP - 1, base_fee_per_gas=0,
+        withdrawals_root=EMPTY_TRIE_ROOT, blob_gas_used=0, excess_blob_gas=0,
+        parent_beacon_block_root=ZERO_HASH, requests_hash=execution.EMPTY_REQUESTS_HASH,
+        nonce=b"\x00" * 8, coinbase=b"\x00" * 20)
+    chain = chain_class.from_genesis(AtomicDB(), genesis, GENESIS_STATE)
+    chain.header = chain.header.copy(coinbase=COINBASE, timestamp=TIMESTAMP, mix_hash=RANDAO)
+    builder = PragueVM.get_transaction_builder()
+    receipts = []
+    for raw in raw_txs:
+        _, receipt, _ = chain.apply_transaction(builder.decode(raw))
+        receipts.append(receipt)
+    block = chain.mine_block(mix_hash=RANDAO)
+    return chain.get_canonical_head().parent_hash, block, receipts
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = open_store(tmp_path / "db")
+    yield store
+    store.close()
+
+
+def test_block_builder_matches_py_evm_bit_for_bit(store):
+    raw_txs = workload()
+    genesis_hash, reference, reference_receipts = py_evm_block(raw_txs)
+    accounts = [execution.GenesisAccount(address, balance=10**21) for address in GENESIS_STATE]
+    state_root, writes = execution.genesis_state(store, accounts)
+    store.write([("state", key, value) for key, value in writes.items()])
+    env = execution.BlockEnv(number=1, timestamp=TIMESTAMP, coinbase=COINBASE,
+                             gas_limit=GAS_LIMIT, base_fee=0, chain_id=CHAIN_ID,
+                             prev_randao=RANDAO, ancestor_hashes=(genesis_hash,))
+    built = execution.build_block(store, state_root, genesis_hash, env,
+                                  [decode_transaction(raw) for raw in raw_txs], strict=True)
+
+    header = reference.header
+    assert [r.status for r in built.receipts] == [1, 1, 1, 1, 0, 0, 1, 1]
+    assert built.header.state_root == header.state_root
+    assert built.header.transactions_root == header.transaction_root
+    assert built.header.receipts_root == header.receipt_root
+    assert built.header.gas_used == header.gas_used
+    assert int.from_bytes(built.header.logs_bloom, "big") == header.bloom
+    for ours, theirs in zip(built.receipts, reference_receipts, strict=True):
+        assert ours.encode_consensus() == theirs.encode()
+    assert len(built.receipts[3].logs) == 12
