@@ -90,6 +90,57 @@ class CallRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountOverride:
+    """Replacements for one account during a call (geth's state override set)."""
+
+    balance: int | None = None
+    nonce: int | None = None
+    code: bytes | None = None
+    state: tuple[tuple[int, int], ...] | None = None  # replaces all storage
+    state_diff: tuple[tuple[int, int], ...] = ()  # changes some slots
+
+
+@dataclass(frozen=True, slots=True)
+class BlockOverride:
+    """Replacements for the block context of a call (geth's block overrides)."""
+
+    number: int | None = None
+    timestamp: int | None = None
+    gas_limit: int | None = None
+    coinbase: bytes | None = None
+    prev_randao: bytes | None = None
+    base_fee: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallOverrides:
+    accounts: tuple[tuple[bytes, AccountOverride], ...] = ()
+    block: BlockOverride | None = None
+
+    def apply_to_env(self, env: BlockEnv) -> BlockEnv:
+        """Return the block context with the block overrides laid over it."""
+        block = self.block
+        if block is None:
+            return env
+        return BlockEnv(
+            number=_first(block.number, env.number),
+            timestamp=_first(block.timestamp, env.timestamp),
+            coinbase=_first(block.coinbase, env.coinbase),
+            gas_limit=_first(block.gas_limit, env.gas_limit),
+            base_fee=_first(block.base_fee, env.base_fee), chain_id=env.chain_id,
+            prev_randao=_first(block.prev_randao, env.prev_randao),
+            ancestor_hashes=env.ancestor_hashes,
+            parent_beacon_block_root=env.parent_beacon_block_root)
+
+
+def _first(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+NO_OVERRIDES = CallOverrides()
+
+
+@dataclass(frozen=True, slots=True)
 class CallResult:
     success: bool
     output: bytes
@@ -316,11 +367,12 @@ class _CallState(PragueState):
 
 
 def call(store: Store, state_root: bytes, env: BlockEnv, request: CallRequest,
-         gas_cap: int, timeout: float) -> CallResult:
+         gas_cap: int, timeout: float, overrides: CallOverrides = NO_OVERRIDES) -> CallResult:
     """Execute a call on a throwaway copy of the state; nothing is written."""
     _deadline.at = time.monotonic() + timeout
     try:
-        return _run_call(store, state_root, env, request, gas_cap)
+        return _run_call(store, state_root, overrides.apply_to_env(env), request, gas_cap,
+                         overrides.accounts)
     except _CallDeadline:
         raise errors.CallTimeout(timeout) from None
     finally:
@@ -328,23 +380,42 @@ def call(store: Store, state_root: bytes, env: BlockEnv, request: CallRequest,
 
 
 def _run_call(store: Store, state_root: bytes, env: BlockEnv, request: CallRequest,
-              gas_cap: int) -> CallResult:
+              gas_cap: int, accounts: tuple[tuple[bytes, AccountOverride], ...]) -> CallResult:
     priced = any(p is not None and p > 0 for p in (
         request.gas_price, request.max_fee_per_gas))
     # As geth: a call that names no price runs without the base fee check (and BASEFEE reads 0).
     call_env = env if priced else _with_base_fee(env, 0)
     state = _state(StateOverlay(store), state_root, call_env, _CallState)
+    _override_accounts(state, accounts)
     gas = min(request.gas if request.gas is not None else gas_cap, gas_cap)
     evm_tx = _call_transaction(state, request, gas, env.chain_id)
+    if gas < evm_tx.intrinsic_gas:
+        raise errors.IntrinsicGasTooLow(f"gas {gas}, minimum needed {evm_tx.intrinsic_gas}")
     try:
         computation = state.apply_transaction(evm_tx)
     except ValidationError as exc:
-        raise _call_validation_error(str(exc), request, state) from None
+        raise _call_validation_error(str(exc), request, state, gas) from None
     used = gas - computation.get_gas_remaining()
     if computation.is_error:
         return CallResult(False, computation.output, used, _error_text(computation.error))
     logs = tuple(_log(entry) for entry in computation.get_log_entries())
     return CallResult(True, computation.output, used, logs=logs)
+
+
+def _override_accounts(state: Any, accounts: tuple[tuple[bytes, AccountOverride], ...]) -> None:
+    for raw_address, override in accounts:
+        address = Address(raw_address)
+        if override.balance is not None:
+            state.set_balance(address, override.balance)
+        if override.nonce is not None:
+            state.set_nonce(address, override.nonce)
+        if override.code is not None:
+            state.set_code(address, override.code)
+        if override.state is not None:
+            state.delete_storage(address)
+        for slot, value in (override.state or ()) + override.state_diff:
+            state.set_storage(address, slot, value)
+    state.lock_changes()  # overrides are the call's starting point, not its own writes
 
 
 def _with_base_fee(env: BlockEnv, base_fee: int) -> BlockEnv:
@@ -373,17 +444,20 @@ def _call_transaction(state: Any, request: CallRequest, gas: int, chain_id: int)
     return SpoofTransaction(unsigned, from_=request.sender)
 
 
-def _call_validation_error(text: str, request: CallRequest, state: Any) -> errors.ChainError:
+def _call_validation_error(text: str, request: CallRequest, state: Any,
+                           gas: int) -> errors.ChainError:
     error = _validation_error(text)
+    sender = Address(request.sender)
     if isinstance(error, errors.InsufficientFunds):
-        have = state.get_balance(request.sender)
-        return errors.InsufficientFunds(
-            f"address 0x{request.sender.hex()} have {have} want {request.value}")
+        price = request.gas_price or request.max_fee_per_gas or 0
+        return errors.InsufficientFunds(f"address 0x{request.sender.hex()} have "
+                                        f"{state.get_balance(sender)} want "
+                                        f"{gas * price + request.value}")
     if isinstance(error, errors.NonceTooLow) and request.nonce is not None:
-        current = state.get_nonce(request.sender)
-        if request.nonce > current:
-            return errors.NonceTooHigh(
-                f"address 0x{request.sender.hex()}, tx: {request.nonce} state: {current}")
+        current = state.get_nonce(sender)
+        detail = f"address 0x{request.sender.hex()}, tx: {request.nonce} state: {current}"
+        return errors.NonceTooHigh(detail) if request.nonce > current else errors.NonceTooLow(
+            detail)
     if isinstance(error, errors.InvalidBlock):
         return errors.ExecutionFailed(text)
     return error
@@ -405,7 +479,7 @@ def revert_data(result: CallResult) -> bytes | None:
 
 
 def estimate_gas(store: Store, state_root: bytes, env: BlockEnv, request: CallRequest,
-                 gas_cap: int, timeout: float) -> int:
+                 gas_cap: int, timeout: float, overrides: CallOverrides = NO_OVERRIDES) -> int:
     """Return the smallest gas limit with which the call succeeds (binary search, as geth)."""
     deadline = time.monotonic() + timeout
     cap = min(request.gas or gas_cap, gas_cap)
@@ -416,11 +490,15 @@ def estimate_gas(store: Store, state_root: bytes, env: BlockEnv, request: CallRe
             raise errors.CallTimeout(timeout)
         probe = CallRequest(**{**_fields(request), "gas": gas})
         try:
-            return call(store, state_root, env, probe, gas_cap, remaining)
+            return call(store, state_root, env, probe, gas_cap, remaining, overrides)
         except errors.CallTimeout:
             raise errors.CallTimeout(timeout) from None
+        except errors.IntrinsicGasTooLow:
+            return CallResult(False, b"", 0, "intrinsic gas too low")
 
     first = attempt(cap)
+    if first.error == "intrinsic gas too low":
+        raise errors.GasRequiredExceedsAllowance(str(cap))
     if not first.success:
         if first.error == "execution reverted":
             raise errors.ExecutionReverted(first.output, decode_revert_reason(first.output))

@@ -189,12 +189,13 @@ class Node:
 
     # --- calls ----------------------------------------------------------------------------------
 
-    async def call(self, request: execution.CallRequest, ref: BlockRef) -> bytes:
+    async def call(self, request: execution.CallRequest, ref: BlockRef,
+                   overrides: execution.CallOverrides = execution.NO_OVERRIDES) -> bytes:
         """Run eth_call; return the output or raise ExecutionReverted / ExecutionFailed."""
         header = self.resolve(ref)
         result = await asyncio.to_thread(
             execution.call, self.store, header.state_root, self.chain.env_at(header), request,
-            self.config.rpc.gas_cap, self.config.rpc.evm_timeout)
+            self.config.rpc.gas_cap, self.config.rpc.evm_timeout, overrides)
         if result.success:
             return result.output
         if result.error == "execution reverted":
@@ -202,14 +203,17 @@ class Node:
                                            execution.decode_revert_reason(result.output))
         raise errors.ExecutionFailed(result.error)
 
-    async def estimate_gas(self, request: execution.CallRequest, ref: BlockRef) -> int:
-        return await asyncio.to_thread(self.estimate_gas_sync, request, ref)
+    async def estimate_gas(self, request: execution.CallRequest, ref: BlockRef,
+                           overrides: execution.CallOverrides = execution.NO_OVERRIDES) -> int:
+        return await asyncio.to_thread(self.estimate_gas_sync, request, ref, overrides)
 
-    def estimate_gas_sync(self, request: execution.CallRequest, ref: BlockRef) -> int:
+    def estimate_gas_sync(self, request: execution.CallRequest, ref: BlockRef,
+                          overrides: execution.CallOverrides = execution.NO_OVERRIDES) -> int:
         header = self.resolve(ref)
         return execution.estimate_gas(
             self.store, header.state_root, self.chain.env_at(header), request,
-            min(self.config.rpc.gas_cap, header.gas_limit), self.config.rpc.evm_timeout)
+            min(self.config.rpc.gas_cap, header.gas_limit), self.config.rpc.evm_timeout,
+            overrides)
 
     # --- fees ---------------------------------------------------------------------------------
 

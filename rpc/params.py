@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from cmt_chain.execution import CallRequest
+from cmt_chain.execution import (
+    AccountOverride,
+    BlockOverride,
+    CallOverrides,
+    CallRequest,
+)
 from cmt_chain.logs import LogFilter
 from cmt_chain.node import BlockRef
 
@@ -269,3 +274,55 @@ def _topics(value: Any) -> tuple[frozenset[bytes] | None, ...]:
         else:
             raise InvalidParams("topics entries must be a hash, null or an array of hashes")
     return tuple(result)
+
+
+_ACCOUNT_OVERRIDE_KEYS = frozenset({"balance", "nonce", "code", "state", "stateDiff",
+                                    "movePrecompileToAddress"})
+
+
+def state_overrides(value: Any) -> CallOverrides:
+    """Parse geth's state override set: {address: {balance, nonce, code, state|stateDiff}}."""
+    if not isinstance(value, dict):
+        raise InvalidParams(f"cannot unmarshal {_json_type(value)} into StateOverride")
+    accounts = []
+    for raw_address, fields in value.items():
+        where = address(raw_address)
+        if not isinstance(fields, dict):
+            raise InvalidParams(f"account {raw_address}: expected an object")
+        unknown = set(fields) - _ACCOUNT_OVERRIDE_KEYS
+        if unknown or "movePrecompileToAddress" in fields:
+            name = sorted(unknown)[0] if unknown else "movePrecompileToAddress"
+            raise InvalidParams(f"account {raw_address}: unsupported override field {name}")
+        if fields.get("state") is not None and fields.get("stateDiff") is not None:
+            raise InvalidParams(f"account {raw_address} has both 'state' and 'stateDiff'")
+        accounts.append((where, AccountOverride(
+            balance=_optional(fields, "balance", quantity),
+            nonce=_optional(fields, "nonce", uint64),
+            code=_optional(fields, "code", data),
+            state=_optional(fields, "state", _slots),
+            state_diff=_optional(fields, "stateDiff", _slots) or (),
+        )))
+    return CallOverrides(accounts=tuple(accounts))
+
+
+def _slots(value: Any) -> tuple[tuple[int, int], ...]:
+    if not isinstance(value, dict):
+        raise InvalidParams("storage override must be an object of slot: value")
+    return tuple((int.from_bytes(hash32(k), "big"), int.from_bytes(hash32(v), "big"))
+                 for k, v in value.items())
+
+
+def block_overrides(value: Any) -> BlockOverride:
+    """Parse geth's block overrides: number, time, gasLimit, feeRecipient, prevRandao, baseFee."""
+    if not isinstance(value, dict):
+        raise InvalidParams(f"cannot unmarshal {_json_type(value)} into BlockOverrides")
+    return BlockOverride(
+        number=_optional(value, "number", uint64), timestamp=_optional(value, "time", uint64),
+        gas_limit=_optional(value, "gasLimit", uint64),
+        coinbase=_optional(value, "feeRecipient", address) or _optional(value, "coinbase",
+                                                                         address),
+        prev_randao=_optional(value, "prevRandao", hash32) or _optional(value, "random",
+                                                                         hash32),
+        base_fee=_optional(value, "baseFeePerGas", quantity) or _optional(value, "baseFee",
+                                                                           quantity),
+    )

@@ -6,9 +6,11 @@ and blocks give a `null` result; state reads at an unknown block give `header no
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from cmt_chain import errors
+from cmt_chain.execution import NO_OVERRIDES, BlockOverride, CallOverrides
 from cmt_chain.node import BlockRef
 
 from .. import params as p
@@ -95,15 +97,20 @@ def _percentiles(value: Any) -> list[float]:
     return [float(x) for x in value]
 
 
-@method("eth_call", p.call_request, optional(p.block_ref, LATEST), optional(lambda v: v))
-async def eth_call(ctx: Context, request: Any, ref: BlockRef, _overrides: Any) -> str:
-    return s.hexb(await ctx.node.call(request, ref))
+@method("eth_call", p.call_request, optional(p.block_ref, LATEST),
+        optional(p.state_overrides, NO_OVERRIDES), optional(p.block_overrides))
+async def eth_call(ctx: Context, request: Any, ref: BlockRef, overrides: CallOverrides,
+                   block: BlockOverride | None) -> str:
+    overrides = dataclasses.replace(overrides, block=block)
+    return s.hexb(await ctx.node.call(request, ref, overrides))
 
 
 @method("eth_estimateGas", p.call_request, optional(p.block_ref, BlockRef("pending")),
-        optional(lambda v: v))
-async def eth_estimateGas(ctx: Context, request: Any, ref: BlockRef, _overrides: Any) -> str:
-    return s.qty(await ctx.node.estimate_gas(request, ref))
+        optional(p.state_overrides, NO_OVERRIDES), optional(p.block_overrides))
+async def eth_estimateGas(ctx: Context, request: Any, ref: BlockRef, overrides: CallOverrides,
+                          block: BlockOverride | None) -> str:
+    overrides = dataclasses.replace(overrides, block=block)
+    return s.qty(await ctx.node.estimate_gas(request, ref, overrides))
 
 
 @method("eth_sendRawTransaction", p.data)
