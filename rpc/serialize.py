@@ -66,6 +66,7 @@ def transaction(tx: Transaction, b: Block | None = None, index: int | None = Non
     out: dict[str, Any] = {
         "blockHash": hexb(b.hash) if b else None,
         "blockNumber": qty(b.number) if b else None,
+        "blockTimestamp": qty(b.header.timestamp) if b else None,
         "from": hexb(tx.sender), "gas": qty(tx.gas), "hash": hexb(tx.hash),
         "input": hexb(tx.data), "nonce": qty(tx.nonce), "to": hexb(tx.to) if tx.to else None,
         "transactionIndex": qty(index) if b is not None and index is not None else None,

@@ -36,6 +36,21 @@ async def eth_blockNumber(ctx: Context) -> str:
     return s.qty(ctx.node.chain.head.number)
 
 
+@method("eth_coinbase")
+async def eth_coinbase(ctx: Context) -> str:
+    return s.hexb(ctx.node.validator)
+
+
+@method("eth_mining")
+async def eth_mining(ctx: Context) -> bool:
+    return True
+
+
+@method("eth_hashrate")
+async def eth_hashrate(ctx: Context) -> str:
+    return "0x0"
+
+
 @method("eth_accounts")
 async def eth_accounts(ctx: Context) -> list[str]:
     return [s.hexb(address) for address in ctx.node.dev_accounts]
