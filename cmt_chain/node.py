@@ -62,6 +62,9 @@ class Node:
         self.events = EventBus()
         self.validator = validator_address(validator_key)
         self.chain = Chain(store, config, self.events, genesis_validators=(self.validator,))
+        self._accounts_at = b""
+        self._accounts: dict[bytes, tuple[int, int]] = {}
+        self._head_reader = self.chain.state_at(self.chain.head)
         self.pool = TxPool(config.txpool, PoolLimits(
             chain_id=config.network.chain_id, block_gas_limit=config.genesis.gas_limit,
             min_gas_price=config.fees.min_gas_price), self._account_state)
@@ -95,8 +98,16 @@ class Node:
     # --- accounts and state -------------------------------------------------------------------
 
     def _account_state(self, address: bytes) -> tuple[int, int]:
-        reader = self.chain.state_at(self.chain.head)
-        return reader.nonce(address), reader.balance(address)
+        """Return (nonce, balance) at the head; memoized until the head moves."""
+        head = self.chain.head.hash
+        if self._accounts_at != head:
+            self._accounts_at, self._accounts = head, {}
+            self._head_reader = self.chain.state_at(self.chain.head)
+        known = self._accounts.get(address)
+        if known is None:
+            known = self._head_reader.nonce(address), self._head_reader.balance(address)
+            self._accounts[address] = known
+        return known
 
     def resolve(self, ref: BlockRef) -> Header:
         """Return the header a BlockRef names; raise UnknownBlock if there is none."""
