@@ -17,6 +17,10 @@ class ChainError(Exception):
         self.detail = detail
         super().__init__(f"{self.message}: {detail}" if detail else self.message)
 
+    def __reduce__(self) -> tuple:
+        # Rebuild from the detail alone, so errors cross to and from the executor process.
+        return type(self), (self.detail,)
+
 
 class DataDirError(ChainError):
     """Raised when the data folder cannot serve this config: in use, or another chain's."""
@@ -158,6 +162,9 @@ class ExecutionReverted(ChainError):
         self.reason = reason
         super().__init__(reason or "")
 
+    def __reduce__(self) -> tuple:
+        return type(self), (self.data, self.reason)
+
 
 class ExecutionFailed(ChainError):
     """Raised when a call fails for a reason other than revert (out of gas, bad opcode)."""
@@ -186,6 +193,9 @@ class CallTimeout(ChainError):
     def __init__(self, seconds: float) -> None:
         super().__init__()
         self.seconds = seconds
+
+    def __reduce__(self) -> tuple:
+        return type(self), (self.seconds,)
 
     def __str__(self) -> str:
         return f"{self.message} (timeout = {self.seconds:g}s)"

@@ -24,6 +24,7 @@ from .block import Header
 from .chain import Chain
 from .config import Config
 from .events import EventBus, NewPendingTx
+from .executor import Executor, ProcessExecutor, ThreadExecutor
 from .logs import LocatedLog, LogFilter, find_logs, logs_in_block
 from .producer import Producer
 from .storage.kv import Store, open_store
@@ -68,7 +69,9 @@ class Node:
         self.pool = TxPool(config.txpool, PoolLimits(
             chain_id=config.network.chain_id, block_gas_limit=config.genesis.gas_limit,
             min_gas_price=config.fees.min_gas_price), self._account_state)
-        self.producer = Producer(self.chain, self.pool, config.mining, validator_key, self.events)
+        self.executor: Executor = ThreadExecutor(store)
+        self.producer = Producer(self.chain, self.pool, config.mining, validator_key, self.events,
+                                 self.executor)
         self.dev_accounts: dict[bytes, DevAccount] = {}
         if config.network.dev:
             accounts = dev_accounts(config.genesis.mnemonic, config.genesis.dev_accounts)
@@ -89,10 +92,15 @@ class Node:
             raise
 
     async def start(self) -> None:
+        if self.config.mining.executor == "process":
+            data = self.config.data_dir
+            self.executor = ProcessExecutor(data / "chaindb", data / "executor-view")
+            self.producer.executor = self.executor
         self.producer.start()
 
     async def stop(self) -> None:
         await self.producer.stop()
+        self.executor.close()
         self.store.close()
 
     # --- accounts and state -------------------------------------------------------------------

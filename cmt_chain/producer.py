@@ -13,11 +13,12 @@ import contextlib
 import logging
 import time
 
-from . import consensus, errors, execution
+from . import consensus, errors
 from .block import Block
 from .chain import Chain
 from .config import MiningConfig
 from .events import EventBus, NewPendingTx
+from .executor import BuildRequest, Executor
 from .txpool import TxPool
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,9 @@ class Producer:
     """Builds, seals and stores blocks for the local validator."""
 
     def __init__(self, chain: Chain, pool: TxPool, mining: MiningConfig, key: bytes,
-                 events: EventBus) -> None:
+                 events: EventBus, executor: Executor) -> None:
         self.chain = chain
+        self.executor = executor
         self.pool = pool
         self.mining = mining
         self._key = key
@@ -100,9 +102,8 @@ class Producer:
             env = self.chain.block_env(parent, self._timestamp(parent.timestamp, timestamp),
                                        self.address)
             started = time.perf_counter()
-            built = await asyncio.to_thread(
-                execution.build_block, self.chain.store, parent.state_root, parent.hash, env,
-                candidates, consensus.vanity(b"cmt-chain"))
+            built = await self.executor.build(BuildRequest(
+                parent.state_root, parent.hash, env, candidates, consensus.vanity(b"cmt-chain")))
             executed = time.perf_counter()
             block = Block(header=built.header, transactions=built.transactions, withdrawals=())
             seal = consensus.seal(block.header, self._key)

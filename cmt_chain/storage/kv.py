@@ -19,14 +19,25 @@ Put = tuple[str, bytes, bytes]  # (column family, key, value)
 
 
 class Store:
-    """An open RocksDB database with the node's column families."""
+    """An open RocksDB database with the node's column families.
 
-    def __init__(self, path: Path, sync_writes: bool = True) -> None:
-        path.mkdir(parents=True, exist_ok=True)
+    With `secondary_path` it is a read-only secondary instance of a database another process
+    writes (the block executor's view); `catch_up` then brings in the primary's latest writes.
+    """
+
+    def __init__(self, path: Path, sync_writes: bool = True,
+                 secondary_path: Path | None = None) -> None:
         options = _options()
         families = {name: _options() for name in schema.COLUMN_FAMILIES}
+        access = None
+        if secondary_path is None:
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            options.set_max_open_files(-1)  # RocksDB requires it of secondary instances
+            access = rocksdict.AccessType.secondary(str(secondary_path))
         try:
-            self._db = rocksdict.Rdict(str(path), options, column_families=families)
+            self._db = rocksdict.Rdict(str(path), options, column_families=families,
+                                       access_type=access or rocksdict.AccessType.read_write())
         except Exception as exc:  # rocksdict raises a bare Exception carrying RocksDB's status
             if "lock" in str(exc).lower():
                 raise DataDirError(f"{path} is in use by another running node") from None
@@ -35,6 +46,10 @@ class Store:
         self._handles = {name: self._db.get_column_family_handle(name) for name in families}
         self._write_options = rocksdict.WriteOptions()
         self._write_options.sync = sync_writes
+
+    def catch_up(self) -> None:
+        """Read the primary's newest writes (secondary instances only)."""
+        self._db.try_catch_up_with_primary()
 
     def get(self, family: str, key: bytes) -> bytes | None:
         return self._families[family].get(key)
@@ -73,3 +88,9 @@ def _options() -> rocksdict.Options:
 def open_store(path: Path, sync_writes: bool = True) -> Store:
     """Open (or create) the node's database at `path`."""
     return Store(path, sync_writes)
+
+
+def open_secondary(path: Path, secondary_path: Path) -> Store:
+    """Open a read-only view of the database at `path` that another process writes."""
+    secondary_path.mkdir(parents=True, exist_ok=True)
+    return Store(path, secondary_path=secondary_path)

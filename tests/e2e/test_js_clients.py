@@ -83,3 +83,16 @@ def test_forge(node: NodeProcess) -> None:
 def test_eth_call_state_overrides(node: NodeProcess) -> None:
     """viem `call({ stateOverride })` and `cast call --override-code` see the overridden code."""
     _run_script("overrides.mjs", node)
+
+
+HARDHAT = ("hardhat/package.json", "@nomicfoundation/hardhat-ethers/package.json")
+
+
+def test_hardhat(node: NodeProcess) -> None:
+    """Hardhat 2 + hardhat-ethers on network `cmt`: `hardhat run` (transfer, deploy, call, events,
+    revert reasons) and `hardhat test` of tests/js/hardhat-project/, compiled offline (npm solc)."""
+    _require_clients()
+    missing = [name for name in HARDHAT if not (JS / "node_modules" / name).exists()]
+    if missing:
+        pytest.fail(f"tests/js/node_modules lacks {', '.join(missing)}: run `{INSTALL}` first")
+    _run_script("hardhat.mjs", node)
