@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from .config import Config, ConfigError, load_config
+from .errors import ChainError
 from .node import CLIENT_VERSION, Node
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -25,8 +26,10 @@ DEFAULT_CONFIG = Path("config.toml")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cmt-chain", description=(
         "An Ethereum-compatible node for e-commerce, after the CyberMiles chain."))
-    parser.add_argument("command", nargs="?", default="run", choices=["run"],
-                        help="what to do (default: run the node)")
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "export", "import"],
+                        help="run the node (default); export the chain to FILE; import FILE")
+    parser.add_argument("file", nargs="?", type=Path,
+                        help="the chain file of export/import: concatenated block RLP, as geth's")
     parser.add_argument("--config", type=Path, help="TOML config file (default: ./config.toml "
                         "if present, else built-in defaults)")
     parser.add_argument("--data-dir", help="where RocksDB and the validator key live")
@@ -121,6 +124,24 @@ async def run(config: Config, quiet: bool) -> None:
         await node.stop()
 
 
+def _run_chain_file_command(command: str, config: Config, path: Path) -> int:
+    from . import chainfile_commands
+
+    try:
+        if command == "export":
+            message = chainfile_commands.export_chain(config, path)
+        else:
+            message = chainfile_commands.import_chain(config, path)
+    except (OSError, ValueError) as exc:
+        print(f"cmt-chain: {exc}", file=sys.stderr)
+        return 1
+    except ChainError as exc:
+        print(f"cmt-chain: {exc}", file=sys.stderr)
+        return 1
+    print(message)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: "
@@ -133,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.reset and config.data_dir.exists():
         shutil.rmtree(config.data_dir / "chaindb", ignore_errors=True)
+    if args.command in ("export", "import"):
+        if args.file is None:
+            print(f"cmt-chain: {args.command} needs a FILE", file=sys.stderr)
+            return 2
+        return _run_chain_file_command(args.command, config, args.file)
     run_loop = asyncio.run
     with contextlib.suppress(ImportError):
         import uvloop
@@ -144,8 +170,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cmt-chain: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # a startup failure gets one clear line, not a traceback
-        from .errors import ChainError
-
         if isinstance(exc, ChainError | ValueError):
             print(f"cmt-chain: {exc}", file=sys.stderr)
             return 1

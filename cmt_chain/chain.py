@@ -102,16 +102,21 @@ class Chain:
         self.head = block.header
         self.events.publish(NewBlock(block, receipts))
 
-    def import_block(self, block: Block, seal: bytes) -> None:
-        """Check a block from elsewhere (seal, parent, re-execution, roots) and add it."""
+    def import_block(self, block: Block, seal: bytes | None) -> None:
+        """Check a block from elsewhere (seal, parent, re-execution, roots) and add it.
+
+        `seal` None is an operator's import of a chain file: the validator's seal is not
+        checked, but every block is still re-executed and must reproduce its header exactly.
+        """
         header = block.header
         if header.parent_hash != self.head.hash or header.number != self.head.number + 1:
             raise errors.InvalidBlock("block does not extend the head")
-        signer = consensus.recover_signer(header, seal)
-        if self.validators and signer not in self.validators:
-            raise errors.InvalidBlock(f"sealed by 0x{signer.hex()}, not a validator")
-        if header.coinbase != signer:
-            raise errors.InvalidBlock("miner is not the sealing validator")
+        if seal is not None:
+            signer = consensus.recover_signer(header, seal)
+            if self.validators and signer not in self.validators:
+                raise errors.InvalidBlock(f"sealed by 0x{signer.hex()}, not a validator")
+            if header.coinbase != signer:
+                raise errors.InvalidBlock("miner is not the sealing validator")
         expected_fee = self.next_base_fee(self.head)
         if header.base_fee_per_gas != expected_fee or header.timestamp <= self.head.timestamp:
             raise errors.InvalidBlock("bad base fee or timestamp")
@@ -121,7 +126,7 @@ class Chain:
             block.transactions, extra_data=header.extra_data, strict=True)
         if built.header != header:
             raise errors.InvalidBlock("header does not match the executed block")
-        self.add_block(block, built.receipts, built.state_writes, seal)
+        self.add_block(block, built.receipts, built.state_writes, seal or b"")
 
     def _remember(self, block: Block, receipts: tuple[Receipt, ...]) -> None:
         self._blocks[block.hash] = block
