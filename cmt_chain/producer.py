@@ -44,6 +44,7 @@ class Producer:
         self.automine = mining.mode == "instant"
         self.interval: float | None = mining.interval if mining.mode == "interval" else None
         self.next_timestamp: int | None = None
+        self.time_offset = 0
         events.listen(self._on_event)
 
     def _on_event(self, event: object) -> None:
@@ -86,9 +87,25 @@ class Producer:
                 log.exception("block production failed")
                 await asyncio.sleep(0.5)
 
-    def reschedule(self) -> None:
-        """Wake the task after a mode change (dev methods)."""
-        self._wake.set()
+    def set_mining(self, automine: bool | None = None, interval: float | None = None) -> None:
+        """Switch mining mode at run time (dev methods): automine, a block interval, or paused.
+
+        `interval` 0 pauses interval mining. The task restarts so a new mode takes effect now.
+        """
+        if automine is not None:
+            self.automine = automine
+        if interval is not None:
+            self.interval = interval or None
+        if self._task is not None:
+            self._task.cancel()
+            self._task = asyncio.create_task(self._run(), name="block-producer")
+        if self.automine:
+            self._wake.set()  # mine what already waits
+
+    def shift_time(self, seconds: int) -> int:
+        """Move the clock of future blocks forward (evm_increaseTime); return the total shift."""
+        self.time_offset += seconds
+        return self.time_offset
 
     async def produce(self, allow_empty: bool = True, timestamp: int | None = None,
                       ) -> Block | None:
@@ -121,5 +138,5 @@ class Producer:
     def _timestamp(self, parent_timestamp: int, requested: int | None) -> int:
         if requested is None and self.next_timestamp is not None:
             requested, self.next_timestamp = self.next_timestamp, None
-        chosen = requested if requested is not None else int(time.time())
+        chosen = requested if requested is not None else int(time.time()) + self.time_offset
         return max(chosen, parent_timestamp + 1)

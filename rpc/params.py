@@ -167,7 +167,7 @@ def block_number_or_tag(value: Any) -> BlockRef:
     return ref
 
 
-def _optional(obj: dict[str, Any], key: str, parser: Any) -> Any:
+def optional_field(obj: dict[str, Any], key: str, parser: Any) -> Any:
     value = obj.get(key)
     if value is None:
         return None
@@ -201,17 +201,17 @@ def call_request(value: Any) -> CallRequest:
             value.get("maxFeePerGas") is not None or value.get("maxPriorityFeePerGas") is not None):
         raise InvalidParams("both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified")
     return CallRequest(
-        sender=_optional(value, "from", address) or b"\x00" * 20,
-        to=_optional(value, "to", address),
-        gas=_optional(value, "gas", uint64),
-        gas_price=_optional(value, "gasPrice", quantity),
-        max_fee_per_gas=_optional(value, "maxFeePerGas", quantity),
-        max_priority_fee_per_gas=_optional(value, "maxPriorityFeePerGas", quantity),
-        value=_optional(value, "value", quantity) or 0,
-        data=_optional(value, "input" if input_value is not None else "data", data) or b"",
-        access_list=_optional(value, "accessList", access_list) or (),
-        nonce=_optional(value, "nonce", uint64),
-        tx_type=_optional(value, "type", uint64),
+        sender=optional_field(value, "from", address) or b"\x00" * 20,
+        to=optional_field(value, "to", address),
+        gas=optional_field(value, "gas", uint64),
+        gas_price=optional_field(value, "gasPrice", quantity),
+        max_fee_per_gas=optional_field(value, "maxFeePerGas", quantity),
+        max_priority_fee_per_gas=optional_field(value, "maxPriorityFeePerGas", quantity),
+        value=optional_field(value, "value", quantity) or 0,
+        data=optional_field(value, "input" if input_value is not None else "data", data) or b"",
+        access_list=optional_field(value, "accessList", access_list) or (),
+        nonce=optional_field(value, "nonce", uint64),
+        tx_type=optional_field(value, "type", uint64),
     )
 
 
@@ -229,14 +229,14 @@ def log_filter(value: Any) -> LogFilter:
     """Parse eth_getLogs / eth_newFilter criteria."""
     if not isinstance(value, dict):
         raise InvalidParams(f"cannot unmarshal {_json_type(value)} into FilterCriteria")
-    block_hash = _optional(value, "blockHash", hash32)
+    block_hash = optional_field(value, "blockHash", hash32)
     if block_hash is not None and (value.get("fromBlock") is not None
                                    or value.get("toBlock") is not None):
         raise InvalidParams("cannot specify both BlockHash and FromBlock/ToBlock, choose one or "
                             "the other")
     return LogFilter(
-        from_block=_optional(value, "fromBlock", block_number_or_tag),
-        to_block=_optional(value, "toBlock", block_number_or_tag),
+        from_block=optional_field(value, "fromBlock", block_number_or_tag),
+        to_block=optional_field(value, "toBlock", block_number_or_tag),
         block_hash=block_hash,
         addresses=_addresses(value.get("address")),
         topics=_topics(value.get("topics")),
@@ -296,11 +296,11 @@ def state_overrides(value: Any) -> CallOverrides:
         if fields.get("state") is not None and fields.get("stateDiff") is not None:
             raise InvalidParams(f"account {raw_address} has both 'state' and 'stateDiff'")
         accounts.append((where, AccountOverride(
-            balance=_optional(fields, "balance", quantity),
-            nonce=_optional(fields, "nonce", uint64),
-            code=_optional(fields, "code", data),
-            state=_optional(fields, "state", _slots),
-            state_diff=_optional(fields, "stateDiff", _slots) or (),
+            balance=optional_field(fields, "balance", quantity),
+            nonce=optional_field(fields, "nonce", uint64),
+            code=optional_field(fields, "code", data),
+            state=optional_field(fields, "state", _slots),
+            state_diff=optional_field(fields, "stateDiff", _slots) or (),
         )))
     return CallOverrides(accounts=tuple(accounts))
 
@@ -316,13 +316,13 @@ def block_overrides(value: Any) -> BlockOverride:
     """Parse geth's block overrides: number, time, gasLimit, feeRecipient, prevRandao, baseFee."""
     if not isinstance(value, dict):
         raise InvalidParams(f"cannot unmarshal {_json_type(value)} into BlockOverrides")
+    def field(*names: str, parse: Any = uint64) -> Any:
+        return next((v for n in names if (v := optional_field(value, n, parse)) is not None),
+                    None)
+
     return BlockOverride(
-        number=_optional(value, "number", uint64), timestamp=_optional(value, "time", uint64),
-        gas_limit=_optional(value, "gasLimit", uint64),
-        coinbase=_optional(value, "feeRecipient", address) or _optional(value, "coinbase",
-                                                                         address),
-        prev_randao=_optional(value, "prevRandao", hash32) or _optional(value, "random",
-                                                                         hash32),
-        base_fee=_optional(value, "baseFeePerGas", quantity) or _optional(value, "baseFee",
-                                                                           quantity),
+        number=field("number"), timestamp=field("time"), gas_limit=field("gasLimit"),
+        coinbase=field("feeRecipient", "coinbase", parse=address),
+        prev_randao=field("prevRandao", "random", parse=hash32),
+        base_fee=field("baseFeePerGas", "baseFee", parse=quantity),
     )
