@@ -29,6 +29,7 @@ from .errors import (
 
 log = logging.getLogger(__name__)
 _REQUIRED = object()
+encode_json = json.JSONEncoder(separators=(",", ":")).encode  # compact, as geth writes responses
 
 
 @dataclass(frozen=True)
@@ -85,21 +86,21 @@ async def handle_payload(ctx: Context, body: bytes | str, max_batch: int) -> str
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return json.dumps(_response(None, error=RpcError(PARSE_ERROR, "parse error")))
+        return encode_json(_response(None, error=RpcError(PARSE_ERROR, "parse error")))
     if isinstance(payload, list):
         if not payload:
-            return json.dumps(_response(None, error=RpcError(INVALID_REQUEST, "empty batch")))
+            return encode_json(_response(None, error=RpcError(INVALID_REQUEST, "empty batch")))
         if len(payload) > max_batch:
             # As geth: one error, in an array, answering the first call of the batch.
             first = next((item["id"] for item in payload
                           if isinstance(item, dict) and "id" in item), None)
-            return json.dumps([_response(first if _plain_id(first) else None,
+            return encode_json([_response(first if _plain_id(first) else None,
                                          error=RpcError(INVALID_REQUEST, "batch too large"))])
         answers = [await handle_one(ctx, item) for item in payload]
         replies = [a for a in answers if a is not None]
-        return json.dumps(replies) if replies else None
+        return encode_json(replies) if replies else None
     answer = await handle_one(ctx, payload)
-    return json.dumps(answer) if answer is not None else None
+    return encode_json(answer) if answer is not None else None
 
 
 async def handle_one(ctx: Context, request: Any) -> dict | None:

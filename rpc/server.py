@@ -8,7 +8,6 @@ eth_subscribe. Binds to 127.0.0.1 by default. Started by `cmt_chain/__main__.py`
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
@@ -16,7 +15,7 @@ from aiohttp import WSMsgType, web
 
 from . import methods  # noqa: F401  (registers the wire methods)
 from .errors import INVALID_REQUEST, RpcError
-from .jsonrpc import Context, handle_payload
+from .jsonrpc import Context, encode_json, handle_payload
 from .subscriptions import FilterRegistry, WsSubscriptions
 
 log = logging.getLogger(__name__)
@@ -39,7 +38,7 @@ def make_app(node: Any) -> web.Application:
 
 
 def _error_body(code: int, message: str) -> str:
-    return json.dumps({"jsonrpc": "2.0", "id": None, "error": RpcError(code, message).to_json()})
+    return encode_json({"jsonrpc": "2.0", "id": None, "error": RpcError(code, message).to_json()})
 
 
 async def _http_handler(request: web.Request) -> web.StreamResponse:
@@ -71,7 +70,7 @@ async def _get_handler(request: web.Request) -> web.StreamResponse:
     send_lock = asyncio.Lock()
 
     async def send(message: dict[str, Any] | str) -> None:
-        text = message if isinstance(message, str) else json.dumps(message)
+        text = message if isinstance(message, str) else encode_json(message)
         async with send_lock:
             if not socket.closed:
                 await socket.send_str(text)
