@@ -16,6 +16,7 @@ from eth_hash.auto import keccak
 
 from . import consensus, errors, execution, fees
 from .block import Block, Header
+from .calls import BlockEnv
 from .config import Config
 from .events import EventBus, NewBlock
 from .genesis import make_genesis
@@ -143,19 +144,19 @@ class Chain:
                                   parent.base_fee_per_gas or 0, self.config.fees.min_gas_price)
 
     def block_env(self, parent: Header, timestamp: int, coinbase: bytes,
-                  gas_limit: int | None = None) -> execution.BlockEnv:
+                  gas_limit: int | None = None) -> BlockEnv:
         """Return the execution context of the block after `parent`."""
-        return execution.BlockEnv(
+        return BlockEnv(
             number=parent.number + 1, timestamp=timestamp, coinbase=coinbase,
             gas_limit=gas_limit or self.config.genesis.gas_limit,
             base_fee=self.next_base_fee(parent), chain_id=self.config.network.chain_id,
             prev_randao=consensus_randao(parent), ancestor_hashes=self.ancestor_hashes(parent),
         )
 
-    def env_at(self, header: Header) -> execution.BlockEnv:
+    def env_at(self, header: Header) -> BlockEnv:
         """Return the context of an existing block, for calls made 'at' that block."""
         parent = self.header_by_hash(header.parent_hash) if header.number else None
-        return execution.BlockEnv(
+        return BlockEnv(
             number=header.number, timestamp=header.timestamp, coinbase=header.coinbase,
             gas_limit=header.gas_limit, base_fee=header.base_fee_per_gas or 0,
             chain_id=self.config.network.chain_id, prev_randao=header.mix_hash,

@@ -16,7 +16,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from eth.constants import BLANK_ROOT_HASH
@@ -33,7 +33,16 @@ from eth_typing import Address, BlockNumber, Hash32
 from eth_utils import ValidationError
 
 from . import errors
-from .block import EMPTY_TRIE_ROOT, ZERO_HASH, Header
+from .block import EMPTY_TRIE_ROOT, Header
+from .calls import (
+    NO_OVERRIDES,
+    AccountOverride,
+    BlockEnv,
+    CallOverrides,
+    CallRequest,
+    CallResult,
+    decode_revert_reason,
+)
 from .ordered_trie import ordered_trie_root
 from .receipt import Log, Receipt, combine_blooms
 from .storage.kv import Store
@@ -47,21 +56,6 @@ EMPTY_REQUESTS_HASH = hashlib.sha256(b"").digest()
 
 
 @dataclass(frozen=True, slots=True)
-class BlockEnv:
-    """The context a block (or a call) executes in."""
-
-    number: int
-    timestamp: int
-    coinbase: bytes
-    gas_limit: int
-    base_fee: int
-    chain_id: int
-    prev_randao: bytes = ZERO_HASH
-    ancestor_hashes: tuple[bytes, ...] = ()  # parent first, at most 256
-    parent_beacon_block_root: bytes = ZERO_HASH
-
-
-@dataclass(frozen=True, slots=True)
 class BuiltBlock:
     """A block's header (not yet sealed), its transactions and receipts, and the state it wrote."""
 
@@ -70,83 +64,6 @@ class BuiltBlock:
     receipts: tuple[Receipt, ...]
     state_writes: dict[bytes, bytes]
     rejected: tuple[tuple[Transaction, errors.ChainError], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class CallRequest:
-    """An eth_call / eth_estimateGas request, already parsed at the RPC edge."""
-
-    sender: bytes = b"\x00" * 20
-    to: bytes | None = None
-    gas: int | None = None
-    gas_price: int | None = None
-    max_fee_per_gas: int | None = None
-    max_priority_fee_per_gas: int | None = None
-    value: int = 0
-    data: bytes = b""
-    access_list: tuple[tuple[bytes, tuple[int, ...]], ...] = ()
-    nonce: int | None = None
-    tx_type: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AccountOverride:
-    """Replacements for one account during a call (geth's state override set)."""
-
-    balance: int | None = None
-    nonce: int | None = None
-    code: bytes | None = None
-    state: tuple[tuple[int, int], ...] | None = None  # replaces all storage
-    state_diff: tuple[tuple[int, int], ...] = ()  # changes some slots
-
-
-@dataclass(frozen=True, slots=True)
-class BlockOverride:
-    """Replacements for the block context of a call (geth's block overrides)."""
-
-    number: int | None = None
-    timestamp: int | None = None
-    gas_limit: int | None = None
-    coinbase: bytes | None = None
-    prev_randao: bytes | None = None
-    base_fee: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CallOverrides:
-    accounts: tuple[tuple[bytes, AccountOverride], ...] = ()
-    block: BlockOverride | None = None
-
-    def apply_to_env(self, env: BlockEnv) -> BlockEnv:
-        """Return the block context with the block overrides laid over it."""
-        block = self.block
-        if block is None:
-            return env
-        return BlockEnv(
-            number=_first(block.number, env.number),
-            timestamp=_first(block.timestamp, env.timestamp),
-            coinbase=_first(block.coinbase, env.coinbase),
-            gas_limit=_first(block.gas_limit, env.gas_limit),
-            base_fee=_first(block.base_fee, env.base_fee), chain_id=env.chain_id,
-            prev_randao=_first(block.prev_randao, env.prev_randao),
-            ancestor_hashes=env.ancestor_hashes,
-            parent_beacon_block_root=env.parent_beacon_block_root)
-
-
-def _first(value: Any, default: Any) -> Any:
-    return default if value is None else value
-
-
-NO_OVERRIDES = CallOverrides()
-
-
-@dataclass(frozen=True, slots=True)
-class CallResult:
-    success: bool
-    output: bytes
-    gas_used: int
-    error: str = ""
-    logs: tuple[Log, ...] = field(default=())
 
 
 # --- blocks -----------------------------------------------------------------------------------
@@ -169,26 +86,8 @@ def build_block(
     overlay = StateOverlay(store)
     state = _state(overlay, parent_state_root, env)
     _preprocess(state, env, parent_hash)
-    included: list[Transaction] = []
-    receipts: list[Receipt] = []
-    rejected: list[tuple[Transaction, errors.ChainError]] = []
-    gas_used = 0
-    for tx in transactions:
-        if tx.gas > env.gas_limit - gas_used:
-            problem: errors.ChainError = errors.GasLimitExceeded()
-        else:
-            problem_or_receipt = _apply(state, tx, gas_used)
-            if isinstance(problem_or_receipt, Receipt):
-                gas_used = problem_or_receipt.cumulative_gas_used
-                included.append(tx)
-                receipts.append(problem_or_receipt)
-                continue
-            problem = problem_or_receipt
-        if strict:
-            raise errors.InvalidBlock(f"transaction {tx.hash.hex()}: {problem}")
-        rejected.append((tx, problem))
-        if env.gas_limit - gas_used < MIN_TX_GAS:
-            break
+    included, receipts, rejected = _execute_all(state, env, transactions, strict)
+    gas_used = receipts[-1].cumulative_gas_used if receipts else 0
     if env.base_fee and gas_used:
         state.delta_balance(env.coinbase, env.base_fee * gas_used)
     state.persist()
@@ -204,6 +103,34 @@ def build_block(
         requests_hash=EMPTY_REQUESTS_HASH,
     )
     return BuiltBlock(header, tuple(included), tuple(receipts), overlay.writes, tuple(rejected))
+
+
+Rejection = tuple[Transaction, errors.ChainError]
+
+
+def _execute_all(state: PragueState, env: BlockEnv, transactions: Iterable[Transaction],
+                 strict: bool) -> tuple[list[Transaction], list[Receipt], list[Rejection]]:
+    """Run the transactions in order; return those included, their receipts, the rest."""
+    included: list[Transaction] = []
+    receipts: list[Receipt] = []
+    rejected: list[Rejection] = []
+    gas_used = 0
+    for tx in transactions:
+        if tx.gas > env.gas_limit - gas_used:
+            outcome: Receipt | errors.ChainError = errors.GasLimitExceeded()
+        else:
+            outcome = _apply(state, tx, gas_used)
+        if isinstance(outcome, Receipt):
+            gas_used = outcome.cumulative_gas_used
+            included.append(tx)
+            receipts.append(outcome)
+            continue
+        if strict:
+            raise errors.InvalidBlock(f"transaction {tx.hash.hex()}: {outcome}")
+        rejected.append((tx, outcome))
+        if env.gas_limit - gas_used < MIN_TX_GAS:
+            break  # the block is full
+    return included, receipts, rejected
 
 
 def _apply(state: PragueState, tx: Transaction, gas_before: int) -> Receipt | errors.ChainError:
@@ -520,28 +447,3 @@ def estimate_gas(store: Store, state_root: bytes, env: BlockEnv, request: CallRe
 
 def _fields(request: CallRequest) -> dict[str, Any]:
     return {name: getattr(request, name) for name in CallRequest.__slots__}
-
-
-def decode_revert_reason(data: bytes) -> str | None:
-    """Return the reason of an `Error(string)` or `Panic(uint256)` revert payload."""
-    if data[:4] == bytes.fromhex("08c379a0") and len(data) >= 68:
-        try:
-            length = int.from_bytes(data[36:68], "big")
-            return data[68:68 + length].decode("utf-8", errors="replace")
-        except (ValueError, OverflowError):
-            return None
-    if data[:4] == bytes.fromhex("4e487b71") and len(data) >= 36:
-        code = int.from_bytes(data[4:36], "big")
-        return PANIC_REASONS.get(code, f"unknown panic code: {code:#x}")
-    return None
-
-
-# Solidity's panic codes, worded as geth reports them.
-PANIC_REASONS = {
-    0x00: "generic panic", 0x01: "assert(false)", 0x11: "arithmetic underflow or overflow",
-    0x12: "division or modulo by zero", 0x21: "enum overflow",
-    0x22: "invalid encoded storage byte array accessed",
-    0x31: "out-of-bounds array access; popping on an empty array",
-    0x32: "out-of-bounds access of an array or bytesN", 0x41: "out of memory",
-    0x51: "uninitialized function",
-}

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from . import errors, execution
+from .calls import BlockEnv
 from .storage.kv import Store, open_secondary
 from .transaction import Transaction
 
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 class BuildRequest:
     parent_state_root: bytes
     parent_hash: bytes
-    env: execution.BlockEnv
+    env: BlockEnv
     transactions: Sequence[Transaction]
     extra_data: bytes
 

@@ -21,6 +21,7 @@ from eth_utils import to_checksum_address
 from . import errors, execution, fees
 from .accounts import DevAccount, dev_accounts, load_or_create_key, validator_address
 from .block import Header
+from .calls import NO_OVERRIDES, CallOverrides, CallRequest, decode_revert_reason
 from .chain import Chain
 from .config import Config
 from .events import EventBus, NewPendingTx
@@ -155,7 +156,7 @@ class Node:
         self.events.publish(NewPendingTx(tx))
         return tx.hash
 
-    def send_transaction(self, request: execution.CallRequest) -> bytes:
+    def send_transaction(self, request: CallRequest) -> bytes:
         """Fill in, sign with an unlocked dev account, and submit (eth_sendTransaction)."""
         account = self._unlocked(request.sender)
         gas = request.gas or self.estimate_gas_sync(request, BlockRef("pending"))
@@ -175,7 +176,7 @@ class Node:
         signed = Account.sign_transaction(fields, account.private_key)
         return self.submit_raw(bytes(signed.raw_transaction))
 
-    def _fee_fields(self, request: execution.CallRequest) -> dict[str, Any]:
+    def _fee_fields(self, request: CallRequest) -> dict[str, Any]:
         """Choose the transaction type and prices as geth does for eth_sendTransaction."""
         if request.tx_type in (LEGACY, ACCESS_LIST) or (
                 request.gas_price is not None and request.tx_type is None):
@@ -208,8 +209,8 @@ class Node:
 
     # --- calls ----------------------------------------------------------------------------------
 
-    async def call(self, request: execution.CallRequest, ref: BlockRef,
-                   overrides: execution.CallOverrides = execution.NO_OVERRIDES) -> bytes:
+    async def call(self, request: CallRequest, ref: BlockRef,
+                   overrides: CallOverrides = NO_OVERRIDES) -> bytes:
         """Run eth_call; return the output or raise ExecutionReverted / ExecutionFailed."""
         header = self.resolve(ref)
         result = await asyncio.to_thread(
@@ -219,15 +220,15 @@ class Node:
             return result.output
         if result.error == "execution reverted":
             raise errors.ExecutionReverted(result.output,
-                                           execution.decode_revert_reason(result.output))
+                                           decode_revert_reason(result.output))
         raise errors.ExecutionFailed(result.error)
 
-    async def estimate_gas(self, request: execution.CallRequest, ref: BlockRef,
-                           overrides: execution.CallOverrides = execution.NO_OVERRIDES) -> int:
+    async def estimate_gas(self, request: CallRequest, ref: BlockRef,
+                           overrides: CallOverrides = NO_OVERRIDES) -> int:
         return await asyncio.to_thread(self.estimate_gas_sync, request, ref, overrides)
 
-    def estimate_gas_sync(self, request: execution.CallRequest, ref: BlockRef,
-                          overrides: execution.CallOverrides = execution.NO_OVERRIDES) -> int:
+    def estimate_gas_sync(self, request: CallRequest, ref: BlockRef,
+                          overrides: CallOverrides = NO_OVERRIDES) -> int:
         header = self.resolve(ref)
         return execution.estimate_gas(
             self.store, header.state_root, self.chain.env_at(header), request,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cmt_chain.execution import (
+from cmt_chain.calls import (
     AccountOverride,
     BlockOverride,
     CallOverrides,

@@ -10,7 +10,7 @@ import dataclasses
 from typing import Any
 
 from cmt_chain import errors
-from cmt_chain.execution import NO_OVERRIDES, BlockOverride, CallOverrides
+from cmt_chain.calls import NO_OVERRIDES, BlockOverride, CallOverrides
 from cmt_chain.node import BlockRef
 
 from .. import params as p

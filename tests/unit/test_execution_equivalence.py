@@ -19,6 +19,7 @@ from eth_utils import to_checksum_address
 
 from cmt_chain import execution
 from cmt_chain.block import EMPTY_TRIE_ROOT, ZERO_HASH
+from cmt_chain.calls import BlockEnv
 from cmt_chain.storage.kv import open_store
 from cmt_chain.transaction import decode_transaction
 
@@ -119,7 +120,7 @@ def test_block_builder_matches_py_evm_bit_for_bit(store):
     accounts = [execution.GenesisAccount(address, balance=10**21) for address in GENESIS_STATE]
     state_root, writes = execution.genesis_state(store, accounts)
     store.write([("state", key, value) for key, value in writes.items()])
-    env = execution.BlockEnv(number=1, timestamp=TIMESTAMP, coinbase=COINBASE,
+    env = BlockEnv(number=1, timestamp=TIMESTAMP, coinbase=COINBASE,
                              gas_limit=GAS_LIMIT, base_fee=0, chain_id=CHAIN_ID,
                              prev_randao=RANDAO, ancestor_hashes=(genesis_hash,))
     built = execution.build_block(store, state_root, genesis_hash, env,
