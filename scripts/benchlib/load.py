@@ -433,6 +433,9 @@ class Client:
             "max_txs_per_block": max((self.follower.block_txs[b] for b in blocks), default=0),
             "rss_before_mib": mem0["last_rss_mib"],
             "rss_after_mib": mem1["last_rss_mib"],
+            # the node's peak from its start to the load's last inclusion (the receipt checks
+            # that follow are the benchmark's, not the workload's)
+            "peak_rss_mib": mem1["peak_rss_mib"],
             "load_cpu_s": round(mem1["cpu_s"] - mem0["cpu_s"], 2),
         }
         if st.failed:

@@ -153,6 +153,14 @@ def describe(c: Client) -> dict:
     return {"client": c.client_version, "chain_id": c.chain_id}
 
 
+def add_figures(res: dict, node: NodeProcess) -> None:
+    """Add the node's memory and CPU figures; a peak the load already measured is kept."""
+    fig = node.figures()
+    res["life_peak_rss_mib"] = fig.pop("peak_rss_mib")
+    res.setdefault("peak_rss_mib", res["life_peak_rss_mib"])
+    res.update(fig)
+
+
 # --------------------------------------------------------------------------- workloads
 
 
@@ -166,7 +174,7 @@ async def transfers(ctx: Ctx) -> dict:
             c, s, n, lambda i: (txs.derive_address(seed, "to", i), 1, TRANSFER_GAS, b""))
         res = await c.drive(pairs, status_ok)
         res.update(describe(c))
-    res.update(node.figures())
+    add_figures(res, node)
     return res
 
 
@@ -192,7 +200,7 @@ async def erc20(ctx: Ctx) -> dict:
         pairs = _token_load(c, s, token, n, "erc20-to")
         res = await c.drive(pairs, token_transfer_ok)
         res.update(describe(c), token=token)
-    res.update(node.figures())
+    add_figures(res, node)
     return res
 
 
@@ -255,7 +263,7 @@ async def call(ctx: Ctx) -> dict:
         log(f"saturated eth_call: {len(sat)} calls, p50 {_ms(percentile(sat, 50))} ms, "
             f"p99 {_ms(percentile(sat, 99))} ms")
         res.update(describe(c), token=token)
-    res.update(node.figures())
+    add_figures(res, node)
     res.update(
         idle_calls=len(idle), idle_p50_ms=_ms(percentile(idle, 50)),
         idle_p99_ms=_ms(percentile(idle, 99)), idle_max_ms=_ms(idle[-1] if idle else None),
@@ -399,7 +407,7 @@ async def logs(ctx: Ctx) -> dict:
         getlogs_nomatch_p50_s=rnd(percentile(none_lat, 50)),
         getlogs_blocks_per_s=round(res["blocks_in_range"] / p50, 1) if p50 else None,
     )
-    res.update(node.figures())
+    add_figures(res, node)
     if build_peak:  # cmt-chain's building node ran with executor=thread; reported apart
         res["build_peak_rss_mib"] = build_peak
     res["ok"] = (not wrong and not none_got and len(got) == built["expected"] > 0
