@@ -18,7 +18,7 @@ to inclusion, peak resident memory of the node and its children, and cmt-chain/a
 --runs K, medians of K runs. Progress goes to stderr. The last line of stdout is one JSON object
 with everything. Exit status 0 means every workload that ran passed its checks.
 
-  python scripts/bench.py                       # the full benchmark (about 15-20 minutes)
+  python scripts/bench.py                       # the full benchmark (about 25 minutes)
   python scripts/bench.py --smoke               # a tiny version for CI (well under a minute)
   python scripts/bench.py --workloads transfers --count 5000 --runs 1
 """
