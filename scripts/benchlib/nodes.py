@@ -203,6 +203,7 @@ class NodeProcess:
         """Stop as Ctrl-C does (SIGINT to the node); SIGKILL the whole group if it hangs."""
         if self.alive():
             self.memory.snapshot()
+            t0 = time.monotonic()
             try:
                 self.proc.send_signal(signal.SIGINT)
                 self.proc.wait(timeout=timeout)
@@ -210,6 +211,8 @@ class NodeProcess:
                 log(f"{self.name} did not stop in {timeout:.0f} s; killing it")
                 os.killpg(self.pid, signal.SIGKILL)
                 self.proc.wait()
+            if time.monotonic() - t0 > 5:
+                log(f"{self.name} took {time.monotonic() - t0:.0f} s to stop")
         # anything the node left behind in its session (a stuck executor) goes too
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, signal.SIGKILL)
