@@ -3,7 +3,7 @@
 `BlockEnv` (the block context a block or a call executes in), `CallRequest` (an eth_call,
 eth_estimateGas or eth_sendTransaction object), state and block overrides as geth defines them,
 `CallResult`, and the decoding of revert reasons (`Error(string)` and Solidity's panic codes,
-worded as geth). Used by `rpc/params.py`, `node.py`, `chain.py` and `execution.py`.
+worded as geth). Used by `rpc/params.py`, `node.py`, `chain.py` and `execution/`.
 """
 
 from __future__ import annotations

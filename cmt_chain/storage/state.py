@@ -3,7 +3,7 @@
 `StateView` is read-only over RocksDB: calls and RPC reads use it at any past state root (archive).
 `StateOverlay` collects a block's new trie nodes and code in memory on top of the view, so that the
 chain writes them in the same atomic batch as the block itself. Both are plain mappings; only
-`execution.py` hands them to py-evm.
+`execution/` hands them to py-evm.
 """
 
 from __future__ import annotations
