@@ -19,7 +19,7 @@ from .. import errors
 from ..calls import BlockEnv
 from ..receipt import Log
 from ..transaction import Transaction
-from .state_root import BlockState
+from .block_state import BlockState
 
 FORK_VM = PragueVM
 BUILDER: Any = FORK_VM.get_transaction_builder()

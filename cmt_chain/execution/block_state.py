@@ -9,8 +9,9 @@ py-evm's `AccountDB` is general-purpose, and a block of transfers spends most of
   accounts, fewer than a full block touches. Here accounts are built and encoded directly (the
   same bytes, a third of the time) and the cache is larger;
 - every account it has not touched yet (each new recipient) is looked up through the trie,
-  decoding the same top nodes again each time. Decoded nodes are kept by hash (`NODE_CACHE`: a
-  node's hash fixes its content, so the cache is never stale) for the account trie's reads.
+  decoding the same top nodes again each time: here it reads through `NodeCachingTrie`;
+- storage tries have the same two costs; `block_storage.py` does for them what this module
+  does for the account trie.
 The root and the nodes written are the same: tests/unit/test_patricia.py checks the trie rule,
 tests/unit/test_execution_equivalence.py whole blocks against py-evm's own chain. Used by
 `vm.make_state` for block building.
@@ -33,27 +34,12 @@ from eth_hash.auto import keccak
 from eth_typing import Address
 from lru import LRU
 from rlp.codec import encode_raw
-from trie import HexaryTrie
 
 from ..patricia import update_trie
+from .block_storage import BlockStorageDB
+from .node_cache import NodeCachingTrie
 
 ACCOUNT_CACHE_SIZE = 1 << 16  # accounts a block may touch before they are decoded again
-NODE_CACHE: Any = LRU(1 << 15)  # decoded account-trie nodes by hash (a few tens of MiB at most)
-
-
-class NodeCachingTrie(HexaryTrie):
-    """A `HexaryTrie` whose reads decode each hashed node once per process."""
-
-    __slots__ = ()
-
-    def get_node(self, node_hash: bytes) -> Any:
-        if len(node_hash) != 32:
-            return super().get_node(node_hash)
-        node = NODE_CACHE.get(node_hash)
-        if node is None:
-            node = super().get_node(node_hash)
-            NODE_CACHE[node_hash] = node
-        return node
 
 
 class BlockAccountDB(AccountDB):
@@ -67,6 +53,13 @@ class BlockAccountDB(AccountDB):
         self._trie_logger = KeyAccessLoggerDB(self._trie, log_missing_keys=False)
         self._trie_cache = CacheDB(self._trie_logger)
         self._journaltrie = JournalDB(self._trie_cache)
+
+    def _get_address_store(self, address: Address) -> Any:
+        store = self._account_stores.get(address)
+        if store is None:
+            store = BlockStorageDB(self._raw_store_db, self._get_storage_root(address), address)
+            self._account_stores[address] = store
+        return store
 
     def set_balance(self, address: Address, balance: int) -> None:
         validate_canonical_address(address, title="Storage Address")
