@@ -11,7 +11,8 @@ py-evm's `AccountDB` is general-purpose, and a block of transfers spends most of
 - every account it has not touched yet (each new recipient) is looked up through the trie,
   decoding the same top nodes again each time: here it reads through `NodeCachingTrie`;
 - storage tries have the same two costs; `block_storage.py` does for them what this module
-  does for the account trie.
+  does for the account trie;
+- each message re-analyses its code's jump destinations: `code_analysis.py` shares them.
 The root and the nodes written are the same: tests/unit/test_patricia.py checks the trie rule,
 tests/unit/test_execution_equivalence.py whole blocks against py-evm's own chain. Used by
 `vm.make_state` for block building.
@@ -29,6 +30,7 @@ from eth.db.hash_trie import HashTrie
 from eth.db.journal import JournalDB
 from eth.rlp.accounts import Account
 from eth.validation import validate_canonical_address, validate_uint64, validate_uint256
+from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState
 from eth_hash.auto import keccak
 from eth_typing import Address
@@ -37,6 +39,7 @@ from rlp.codec import encode_raw
 
 from ..patricia import update_trie
 from .block_storage import BlockStorageDB
+from .code_analysis import shared_code_stream
 from .node_cache import NodeCachingTrie
 
 ACCOUNT_CACHE_SIZE = 1 << 16  # accounts a block may touch before they are decoded again
@@ -98,7 +101,16 @@ def _quantity(value: int) -> bytes:
     return value.to_bytes((value.bit_length() + 7) // 8, "big")  # 0 is b"", as RLP wants
 
 
+class BlockComputation(PragueComputation):
+    """Prague computation whose code's jump analysis is shared across transactions."""
+
+    def __init__(self, state: Any, message: Any, transaction_context: Any) -> None:
+        super().__init__(state, message, transaction_context)
+        self.code = shared_code_stream(message.code)
+
+
 class BlockState(PragueState):
-    """Prague state whose account trie is updated by `BlockAccountDB`."""
+    """Prague state whose accounts are kept by `BlockAccountDB`."""
 
     account_db_class = BlockAccountDB
+    computation_class = BlockComputation
