@@ -18,7 +18,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import to_checksum_address
 
-from . import errors, execution, fees
+from . import errors, execution, fees, forks, proofs
 from .accounts import DevAccount, dev_accounts, load_or_create_key, validator_address
 from .block import Header
 from .calls import NO_OVERRIDES, CallOverrides, CallRequest, decode_revert_reason
@@ -143,6 +143,13 @@ class Node:
         if ref.tag == "pending" and ref.hash is None and ref.number is None:
             return self.pool.pending_nonce(address)
         return self.state(ref).nonce(address)
+
+    def proof(self, address: bytes, slots: tuple[int, ...], ref: BlockRef) -> proofs.AccountProof:
+        """Return the EIP-1186 proof of an account and some of its slots (eth_getProof)."""
+        return proofs.account_proof(self.store, self.resolve(ref).state_root, address, slots)
+
+    def fork(self) -> forks.ForkConfig:
+        return forks.current_fork(self.config.network.chain_id, self.chain.genesis.hash)
 
     # --- transactions -------------------------------------------------------------------------
 

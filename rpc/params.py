@@ -93,6 +93,26 @@ def storage_slot(value: Any) -> int:
     return int.from_bytes(raw, "big")
 
 
+def proof_keys(value: Any) -> tuple[tuple[int, bool], ...]:
+    """Parse eth_getProof's storage keys: (slot, whether it was written as a full 32 bytes)."""
+    if not isinstance(value, list):
+        raise InvalidParams(f"cannot unmarshal {_json_type(value)} into Go value of type []string")
+    return tuple((storage_slot(key), len(key) == 66) for key in value)
+
+
+def storage_request(value: Any) -> tuple[tuple[bytes, tuple[int, ...]], ...]:
+    """Parse eth_getStorageValues' request: {address: [slot, ...]}."""
+    if not isinstance(value, dict):
+        raise InvalidParams(f"cannot unmarshal {_json_type(value)} into Go value of type "
+                            "map[common.Address][]common.Hash")
+    request = []
+    for raw_address, slots in value.items():
+        if not isinstance(slots, list):
+            raise InvalidParams(f"{raw_address}: expected an array of storage slots")
+        request.append((address(raw_address), tuple(storage_slot(slot) for slot in slots)))
+    return tuple(request)
+
+
 def uint64_or_decimal(value: Any) -> int:
     """Parse a count sent as a JSON number, a decimal string or a hex quantity."""
     if isinstance(value, int) and not isinstance(value, bool):
