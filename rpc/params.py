@@ -57,6 +57,22 @@ def quantity(value: Any, bits: int = 256) -> int:
     return number
 
 
+def lenient_quantity(value: Any) -> int:
+    """Parse a 256-bit amount as anvil takes it: hex (leading zeros allowed) or a JSON number."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value < 2**256:
+            raise InvalidParams("number out of range for uint256")
+        return value
+    body = _hex_body(value, "Go value of type hexutil.Big")
+    try:
+        number = int(body, 16)
+    except ValueError:
+        raise InvalidParams("invalid hex string") from None
+    if number.bit_length() > 256:
+        raise InvalidParams("hex number > 256 bits")
+    return number
+
+
 def uint64(value: Any) -> int:
     return quantity(value, 64)
 

@@ -41,7 +41,7 @@ async def eth_blockNumber(ctx: Context) -> str:
 
 @method("eth_coinbase")
 async def eth_coinbase(ctx: Context) -> str:
-    return s.hexb(ctx.node.validator)
+    return s.hexb(ctx.node.producer.coinbase)  # the validator, unless anvil_setCoinbase
 
 
 @method("eth_mining")
