@@ -5,12 +5,14 @@ evm_snapshot / evm_revert moving the chain head back.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from eth_account import Account
 from web3 import Web3
 
+from tests.nodeproc import NodeProcess
 from tests.rpc.helpers import (
     GWEI,
     dynamic_tx,
@@ -203,3 +205,26 @@ def test_snapshot_and_revert(node: Any, w3: Web3) -> None:
         receipt["blockHash"])
     assert w3.eth.get_balance(Web3.to_checksum_address(receiver)) == int(balance, 16) + 8
     assert rpc(node.url, "evm_revert", "0x999") is False
+
+
+def test_a_revert_survives_a_restart(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    process = NodeProcess(data, "--mining-mode", "instant")
+    try:
+        sender, receiver = rpc(process.url, "eth_accounts")[:2]
+        snapshot = rpc(process.url, "evm_snapshot")
+        start = head_number(process.url)
+        tx = rpc(process.url, "eth_sendTransaction", {"from": sender, "to": receiver})
+        wait_receipt(process.url, tx)
+        assert rpc(process.url, "evm_revert", snapshot) is True
+    finally:
+        assert process.stop() == 0
+    process = NodeProcess(data, "--mining-mode", "instant")
+    try:
+        assert head_number(process.url) == start
+        assert rpc(process.url, "eth_getTransactionByHash", tx) is None
+        assert rpc(process.url, "eth_getBlockByNumber", hex(start + 1), False) is None
+        again = rpc(process.url, "eth_sendTransaction", {"from": sender, "to": receiver})
+        assert int(wait_receipt(process.url, again)["blockNumber"], 16) == start + 1
+    finally:
+        process.stop()
