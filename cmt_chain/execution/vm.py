@@ -12,13 +12,13 @@ from typing import Any
 from eth.db.atomic import AtomicDB
 from eth.vm.execution_context import ExecutionContext
 from eth.vm.forks.prague import PragueVM
-from eth.vm.forks.prague.state import PragueState
 from eth_typing import Address, BlockNumber, Hash32
 
 from .. import errors
 from ..calls import BlockEnv
 from ..receipt import Log
 from ..transaction import Transaction
+from .state_root import BlockState
 
 FORK_VM = PragueVM
 BUILDER: Any = FORK_VM.get_transaction_builder()
@@ -52,7 +52,7 @@ def _signature_checked_at_decode() -> None:
     """Stand in for py-evm's signature check of a transaction whose sender is known."""
 
 
-def make_state(db: Any, state_root: bytes, env: BlockEnv, state_class: type = PragueState) -> Any:
+def make_state(db: Any, state_root: bytes, env: BlockEnv, state_class: type = BlockState) -> Any:
     context = ExecutionContext(
         coinbase=Address(env.coinbase), timestamp=env.timestamp,
         block_number=BlockNumber(env.number), difficulty=0, mix_hash=Hash32(env.prev_randao),

@@ -1,0 +1,102 @@
+"""Profile building one block of N transfers (or ERC-20 transfers) with the node's block builder.
+
+Where the time of a block goes, without the RPC, the pool or the network around it: the genesis
+state of `--senders` funded accounts is written to a fresh RocksDB in a temporary folder, then
+`execution.build_block` runs N pre-signed EIP-1559 transactions on it, `--runs` times, each on the
+same parent state. Prints the median CPU time per block and per transaction; with `--profile FILE`
+it also saves a pyinstrument profile (HTML, or text if FILE ends in .txt) of the last run.
+
+    python scripts/profile_block.py --txs 2000
+    python scripts/profile_block.py --txs 2000 --profile /tmp/block.html
+
+CPU time (not wall time) so that other work on the machine moves the figure less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from eth_account import Account
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cmt_chain import execution  # noqa: E402
+from cmt_chain.calls import BlockEnv  # noqa: E402
+from cmt_chain.storage import schema  # noqa: E402
+from cmt_chain.storage.kv import open_store  # noqa: E402
+from cmt_chain.transaction import Transaction, decode_transaction  # noqa: E402
+
+CHAIN_ID = 1234
+GAS_LIMIT = 1_000_000_000
+BASE_FEE = 2 * 10**9
+
+
+def signed_transfers(senders: int, count: int) -> list[bytes]:
+    """Return `count` signed transfers, round robin over `senders` keys, to fresh recipients."""
+    keys = [Account.from_key((i + 1).to_bytes(32, "big")) for i in range(senders)]
+    nonces = [0] * senders
+    out = []
+    for i in range(count):
+        s = i % senders
+        out.append(bytes(keys[s].sign_transaction({
+            "type": 2, "chainId": CHAIN_ID, "nonce": nonces[s], "gas": 21_000,
+            "maxFeePerGas": 10 * BASE_FEE, "maxPriorityFeePerGas": 10**9,
+            "to": (0xB0B0 + i).to_bytes(20, "big"), "value": 1}).raw_transaction))
+        nonces[s] += 1
+    return out
+
+
+def build(store, root: bytes, txs: list[Transaction]) -> float:
+    """Build one block on `root`; return the CPU seconds it took."""
+    env = BlockEnv(number=1, timestamp=1_700_000_000, coinbase=b"\x0c" * 20, gas_limit=GAS_LIMIT,
+                   base_fee=BASE_FEE, chain_id=CHAIN_ID, prev_randao=b"\x42" * 32,
+                   ancestor_hashes=(b"\x00" * 32,))
+    t0 = time.process_time()
+    built = execution.build_block(store, root, b"\x00" * 32, env, txs)
+    elapsed = time.process_time() - t0
+    if len(built.receipts) != len(txs):
+        raise SystemExit(f"only {len(built.receipts)} of {len(txs)} included: {built.rejected[:1]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--txs", type=int, default=2000)
+    parser.add_argument("--senders", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--profile", type=Path, help="save a pyinstrument profile of the last run")
+    args = parser.parse_args()
+
+    raw = signed_transfers(args.senders, args.txs)
+    txs = [decode_transaction(r) for r in raw]
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(Path(tmp) / "db", sync_writes=False)
+        accounts = [execution.GenesisAccount(tx.sender, balance=10**24)
+                    for tx in txs[:args.senders]]
+        root, writes = execution.genesis_state(store, accounts)
+        store.write([(schema.STATE, k, v) for k, v in writes.items()])
+        times = [build(store, root, txs) for _ in range(args.runs - 1)]
+        if args.profile:
+            from pyinstrument import Profiler
+
+            with Profiler(interval=0.0005) as profiler:
+                times.append(build(store, root, txs))
+            text = args.profile.suffix == ".txt"
+            args.profile.write_text(profiler.output_text(show_all=False) if text
+                                    else profiler.output_html())
+        else:
+            times.append(build(store, root, txs))
+        store.close()
+    median = statistics.median(times)
+    print(f"{args.txs} transfers: median {median * 1000:.0f} ms CPU per block, "
+          f"{median / args.txs * 1e6:.0f} us per transaction, {args.txs / median:.0f} tx/s "
+          f"(runs: {', '.join(f'{t * 1000:.0f}' for t in times)} ms)")
+
+
+if __name__ == "__main__":
+    main()
