@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cmt_chain.node import BlockRef
+
 from .. import params as p
 from .. import serialize as s
 from ..errors import InvalidParams
@@ -125,9 +127,20 @@ def _nonce(value: Any) -> int:
     return nonce
 
 
-@_cheat("setNonce", p.address, _nonce)
-async def set_nonce(ctx: Context, address: bytes, nonce: int) -> None:
+@method("anvil_setNonce", p.address, _nonce, dev_only=True)
+async def anvil_setNonce(ctx: Context, address: bytes, nonce: int) -> None:
     ctx.node.cheats.set_account(address, nonce=nonce)
+
+
+@method("hardhat_setNonce", p.address, _nonce, dev_only=True)
+async def hardhat_setNonce(ctx: Context, address: bytes, nonce: int) -> bool:
+    """Set the nonce, which Hardhat lets only grow."""
+    current = ctx.node.transaction_count(address, BlockRef("latest"))
+    if nonce < current:
+        raise InvalidParams(f"New nonce ({nonce}) must not be smaller than the existing nonce "
+                            f"({current})")
+    ctx.node.cheats.set_account(address, nonce=nonce)
+    return True
 
 
 @_cheat("setCode", p.address, p.data)

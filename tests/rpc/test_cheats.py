@@ -70,6 +70,10 @@ def test_set_nonce_code_and_storage(node: Any, w3: Web3) -> None:
     rpc(node.url, "eth_sendRawTransaction", raw)
     assert wait_receipt(node.url, tx_hash)["status"] == "0x1"
     assert rpc(node.url, "eth_getTransactionCount", address, "latest") == "0x6"
+    rpc_error(node.url, "hardhat_setNonce", [address, "0x2"], -32602,
+              "New nonce (2) must not be smaller than the existing nonce (6)")
+    assert rpc(node.url, "anvil_setNonce", address, "0x2") is None  # anvil lets it fall
+    assert rpc(node.url, "eth_getTransactionCount", address, "pending") == "0x2"
 
     _, contract = fresh()
     assert rpc(node.url, "anvil_setCode", contract, RETURN_SLOT_1) is None
