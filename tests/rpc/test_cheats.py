@@ -211,11 +211,16 @@ def test_snapshot_and_revert(node: Any, w3: Web3) -> None:
     assert rpc(node.url, "evm_revert", "0x999") is False
 
 
-def test_a_revert_survives_a_restart(tmp_path: Path) -> None:
+def test_a_revert_and_impersonated_transactions_survive_a_restart(tmp_path: Path) -> None:
     data = tmp_path / "data"
     process = NodeProcess(data, "--mining-mode", "instant")
     try:
         sender, receiver = rpc(process.url, "eth_accounts")[:2]
+        _, stranger = fresh()
+        rpc(process.url, "anvil_setBalance", stranger, hex(10**18))
+        rpc(process.url, "anvil_impersonateAccount", stranger)
+        kept = rpc(process.url, "eth_sendTransaction", {"from": stranger, "to": receiver})
+        wait_receipt(process.url, kept)
         snapshot = rpc(process.url, "evm_snapshot")
         start = head_number(process.url)
         tx = rpc(process.url, "eth_sendTransaction", {"from": sender, "to": receiver})
@@ -226,6 +231,9 @@ def test_a_revert_survives_a_restart(tmp_path: Path) -> None:
     process = NodeProcess(data, "--mining-mode", "instant")
     try:
         assert head_number(process.url) == start
+        stored = rpc(process.url, "eth_getTransactionByHash", kept)
+        assert stored["hash"] == kept and stored["from"] == stranger
+        assert rpc(process.url, "eth_getTransactionReceipt", kept)["from"] == stranger
         assert rpc(process.url, "eth_getTransactionByHash", tx) is None
         assert rpc(process.url, "eth_getBlockByNumber", hex(start + 1), False) is None
         again = rpc(process.url, "eth_sendTransaction", {"from": sender, "to": receiver})
