@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 import rlp
 from eth_hash.auto import keccak
+from rlp.codec import encode_raw
 from trie.utils.nodes import decode_node
 
 BLANK_ROOT = keccak(rlp.encode(b""))
@@ -68,7 +69,7 @@ class TrieWriter:
 
     def reference(self, node: Node) -> Ref:
         """Return how a parent refers to `node`: inline if its RLP is short, else by hash."""
-        encoded = rlp.encode(node)
+        encoded = encode_raw(node)  # nodes are nested lists of bytes: no sedes to infer
         if len(encoded) < 32:
             return node
         digest = keccak(encoded)
@@ -79,7 +80,7 @@ class TrieWriter:
         """Return the root hash of a trie whose top is `node` (always hashed, always written)."""
         if node is None:
             return BLANK_ROOT
-        encoded = rlp.encode(node)
+        encoded = encode_raw(node)
         digest = keccak(encoded)
         self.writes[digest] = encoded
         return digest

@@ -136,3 +136,22 @@ def test_block_builder_matches_py_evm_bit_for_bit(store):
     for ours, theirs in zip(built.receipts, reference_receipts, strict=True):
         assert ours.encode_consensus() == theirs.encode()
     assert len(built.receipts[3].logs) == 12
+
+
+@pytest.mark.parametrize("fields", [
+    {"type": 2, "chainId": CHAIN_ID, "nonce": 5, "gas": 21_000, "maxFeePerGas": 10**10,
+     "maxPriorityFeePerGas": 10**9, "to": "0x" + "22" * 20, "value": 1},
+    {"type": 2, "chainId": CHAIN_ID, "nonce": 0, "gas": 100_000, "maxFeePerGas": 10**10,
+     "maxPriorityFeePerGas": 0, "data": "0x6000", "value": 0},
+    {"chainId": CHAIN_ID, "nonce": 7, "gas": 21_000, "gasPrice": 10**10, "to": "0x" + "22" * 20,
+     "value": 10**18},
+    {"nonce": 7, "gas": 21_000, "gasPrice": 10**10, "to": "0x" + "22" * 20, "value": 3},
+    {"chainId": CHAIN_ID, "nonce": 0, "gas": 90_000, "gasPrice": 10**10, "data": "0x6000"},
+], ids=["1559-transfer", "1559-create", "155-transfer", "unprotected", "legacy-create"])
+def test_transaction_rebuilt_from_fields_is_the_decoded_one(fields):
+    raw = bytes(KEYS[0].sign_transaction(fields).raw_transaction)
+    rebuilt = execution.to_evm_transaction(decode_transaction(raw))
+    decoded = execution.vm.BUILDER.decode(raw)
+    assert rebuilt.encode() == decoded.encode() == raw
+    assert rebuilt.hash == decoded.hash
+    assert rebuilt.intrinsic_gas == decoded.intrinsic_gas
