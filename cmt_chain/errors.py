@@ -28,6 +28,12 @@ class DataDirError(ChainError):
     message = "data folder unusable"
 
 
+class GenesisFileError(ChainError):
+    """Raised when a geth-format genesis.json is malformed or asks for rules py-evm lacks."""
+
+    message = "bad genesis file"
+
+
 class TxRejected(ChainError):
     """Raised when a transaction is refused before it reaches the pool (geth code -32000)."""
 

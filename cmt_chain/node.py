@@ -18,7 +18,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import to_checksum_address
 
-from . import errors, execution, fees
+from . import chainspec, errors, execution, fees
 from .accounts import DevAccount, dev_accounts, load_or_create_key, validator_address
 from .block import Header
 from .calls import NO_OVERRIDES, CallOverrides, CallRequest, decode_revert_reason
@@ -28,6 +28,7 @@ from .events import EventBus, NewPendingTx
 from .executor import Executor, ProcessExecutor, ThreadExecutor
 from .logs import LocatedLog, LogFilter, find_logs, logs_in_block
 from .producer import Producer
+from .storage import schema
 from .storage.kv import Store, open_store
 from .transaction import ACCESS_LIST, DYNAMIC_FEE, LEGACY, Transaction, decode_transaction
 from .txpool import PoolLimits, TxPool
@@ -53,6 +54,16 @@ class BlockRef:
     number: int | None = None
     hash: bytes | None = None
     require_canonical: bool = False
+
+
+def adopt_stored_chain(config: Config, store: Store) -> Config:
+    """Return the config for the chain the data folder holds: an imported Ethereum chain
+    (geth genesis) brings its chain id and Ethereum's fees (no minimum gas price)."""
+    stored = store.get(schema.META, schema.CHAIN_SPEC_KEY)
+    spec = chainspec.from_json(stored.decode()) if stored else None
+    if spec is None or not spec.burn_base_fee:
+        return config
+    return config.replace("network", chain_id=spec.chain_id).replace("fees", min_gas_price=0)
 
 
 class Node:
@@ -87,7 +98,7 @@ class Node:
         key = load_or_create_key(key_path)
         store = open_store(data_dir / "chaindb", config.storage.sync_writes)
         try:
-            return cls(config, store, key)
+            return cls(adopt_stored_chain(config, store), store, key)
         except Exception:
             store.close()
             raise

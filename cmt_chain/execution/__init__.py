@@ -3,13 +3,15 @@
     blocks.py    build_block: a block's transactions in one pass, fees credited, roots computed
     calls.py     call, estimate_gas: throwaway runs with overrides, a gas cap and a deadline
     accounts.py  AccountReader at any state root; genesis_state
-    vm.py        the fork (Prague), node <-> py-evm conversions, error mapping
+    vm.py        the fork of calls (Prague), node <-> py-evm conversions, error mapping
+    forks.py     each fork name of a chain spec -> py-evm's VM, and what differs by fork
 
 Everything it takes and returns is the node's own types (`Transaction`, `Receipt`, `Header`,
 `CallResult`); py-evm objects never leave this package. Called by `genesis.py`, `chain.py`,
 `executor.py` and `node.py`.
 """
 
+from . import forks
 from .accounts import AccountReader, GenesisAccount, genesis_state
 from .blocks import EMPTY_REQUESTS_HASH, MIN_TX_GAS, BuiltBlock, build_block
 from .calls import call, estimate_gas, revert_data
@@ -18,5 +20,5 @@ from .vm import FORK_VM, to_evm_transaction
 __all__ = [
     "EMPTY_REQUESTS_HASH", "FORK_VM", "MIN_TX_GAS", "AccountReader", "BuiltBlock",
     "GenesisAccount", "build_block", "call", "estimate_gas", "genesis_state", "revert_data",
-    "to_evm_transaction",
+    "forks", "to_evm_transaction",
 ]

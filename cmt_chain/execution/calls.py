@@ -7,6 +7,7 @@ as it spends gas.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from typing import Any
@@ -109,9 +110,7 @@ def _override_accounts(state: Any, accounts: tuple[tuple[bytes, AccountOverride]
 
 
 def _with_base_fee(env: BlockEnv, base_fee: int) -> BlockEnv:
-    return BlockEnv(env.number, env.timestamp, env.coinbase, env.gas_limit, base_fee,
-                    env.chain_id, env.prev_randao, env.ancestor_hashes,
-                    env.parent_beacon_block_root)
+    return dataclasses.replace(env, base_fee=base_fee)
 
 
 def _call_transaction(state: Any, request: CallRequest, gas: int, chain_id: int) -> Any:
