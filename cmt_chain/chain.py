@@ -185,6 +185,13 @@ class Chain:
                 fork, parent.excess_blob_gas, parent.blob_gas_used),
         )
 
+    def blob_base_fee(self, header: Header) -> int | None:
+        """Return the blob gas price of a block (None before Cancun)."""
+        if header.excess_blob_gas is None:
+            return None
+        fork = self.spec.fork_at(header.number, header.timestamp)
+        return execution.forks.blob_base_fee(fork, header.excess_blob_gas)
+
     def import_env(self, parent: Header, header: Header) -> BlockEnv:
         """Return the context to re-execute an imported block in (its own seal fields)."""
         env = self.block_env(parent, header.timestamp, header.coinbase, header.gas_limit)

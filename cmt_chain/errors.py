@@ -56,6 +56,12 @@ class InvalidSender(TxRejected):
     message = "invalid sender"
 
 
+class InvalidBlobSidecar(TxRejected):
+    """Raised when a blob transaction's blobs, commitments or proofs do not match its hashes."""
+
+    message = "invalid blob sidecar"
+
+
 class InvalidChainId(TxRejected):
     """Raised when a transaction is signed for another chain id."""
 
@@ -266,3 +272,9 @@ class InvalidBlockRange(ChainError):
     """Raised when a log query's fromBlock is after its toBlock (an invalid-params error)."""
 
     message = "invalid block range params"
+
+
+class BlockRangeBeyondHead(InvalidBlockRange):
+    """Raised when a log query names a block after the head (an invalid-params error)."""
+
+    message = "block range extends beyond current head block"

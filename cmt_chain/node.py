@@ -30,7 +30,7 @@ from .logs import LocatedLog, LogFilter, find_logs, logs_in_block
 from .producer import Producer
 from .storage import schema
 from .storage.kv import Store, open_store
-from .transaction import ACCESS_LIST, DYNAMIC_FEE, LEGACY, Transaction, decode_transaction
+from .transaction import ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, Transaction, decode_transaction
 from .txpool import PoolLimits, TxPool
 
 log = logging.getLogger(__name__)
@@ -78,9 +78,12 @@ class Node:
         self._accounts_at = b""
         self._accounts: dict[bytes, tuple[int, int]] = {}
         self._head_reader = self.chain.state_at(self.chain.head)
+        ethereum = self.chain.spec.burn_base_fee  # an imported Ethereum chain
         self.pool = TxPool(config.txpool, PoolLimits(
-            chain_id=config.network.chain_id, block_gas_limit=config.genesis.gas_limit,
-            min_gas_price=config.fees.min_gas_price), self._account_state)
+            chain_id=config.network.chain_id, block_gas_limit=(
+                self.chain.head.gas_limit if ethereum else config.genesis.gas_limit),
+            min_gas_price=config.fees.min_gas_price, accept_blobs=ethereum),
+            self._account_state)
         self.executor: Executor = ThreadExecutor(store)
         self.producer = Producer(self.chain, self.pool, config.mining, validator_key, self.events,
                                  self.executor)
@@ -159,7 +162,10 @@ class Node:
 
     def submit_raw(self, raw: bytes) -> bytes:
         """Decode, validate and pool a signed transaction; return its hash."""
-        return self.submit(decode_transaction(raw))
+        tx = decode_transaction(raw)
+        if tx.type == BLOB:
+            execution.blobs.verify_sidecar(tx)
+        return self.submit(tx)
 
     def submit(self, tx: Transaction) -> bytes:
         base_fee = self.chain.next_base_fee(self.chain.head)
@@ -288,13 +294,19 @@ class Node:
 
     # --- logs ---------------------------------------------------------------------------------
 
-    def logs(self, criteria: LogFilter) -> list[LocatedLog]:
-        """Return the logs matching eth_getLogs criteria."""
+    def logs(self, criteria: LogFilter, within_head: bool = False) -> list[LocatedLog]:
+        """Return the logs matching eth_getLogs criteria.
+
+        `within_head` (eth_getLogs, as geth) refuses a range that ends after the head; a polling
+        filter's range may reach into blocks still to come.
+        """
         if criteria.block_hash is not None:
             if self.chain.header_by_hash(criteria.block_hash) is None:
                 raise errors.UnknownLogBlock()
             return logs_in_block(self.chain, criteria.block_hash, criteria)
         first, last = self.log_range(criteria)
+        if within_head and self._log_bound(criteria.to_block, 0) > self.chain.head.number:
+            raise errors.BlockRangeBeyondHead()
         return find_logs(self.chain, criteria, first, last)
 
     def log_range(self, criteria: LogFilter) -> tuple[int, int]:

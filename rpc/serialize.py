@@ -47,7 +47,6 @@ def header(h: Header) -> dict[str, Any]:
 def block(b: Block, full_transactions: bool) -> dict[str, Any]:
     out = header(b.header)
     out["size"] = qty(b.size())
-    out["totalDifficulty"] = qty(b.header.difficulty)
     out["uncles"] = [hexb(u.hash) for u in b.uncles]
     if full_transactions:
         out["transactions"] = [transaction(tx, b, i) for i, tx in enumerate(b.transactions)]
@@ -102,14 +101,16 @@ def access_list(entries: tuple[tuple[bytes, tuple[int, ...]], ...]) -> list[dict
             for a, keys in entries]
 
 
-def receipt(r: Receipt, b: Block, index: int, first_log_index: int) -> dict[str, Any]:
+def receipt(r: Receipt, b: Block, index: int, first_log_index: int,
+            blob_gas_price: int | None = None) -> dict[str, Any]:
+    """Serialize a receipt; `blob_gas_price` is the block's (Cancun on), for blob transactions."""
     tx = b.transactions[index]
     logs = [
         log(LocatedLog(entry, b.hash, b.number, b.header.timestamp, tx.hash, index,
                        first_log_index + i))
         for i, entry in enumerate(r.logs)
     ]
-    return {
+    out = {
         "blockHash": hexb(b.hash), "blockNumber": qty(b.number),
         "contractAddress": hexb(r.contract_address) if r.contract_address else None,
         "cumulativeGasUsed": qty(r.cumulative_gas_used),
@@ -119,12 +120,20 @@ def receipt(r: Receipt, b: Block, index: int, first_log_index: int) -> dict[str,
         "to": hexb(tx.to) if tx.to else None, "transactionHash": hexb(tx.hash),
         "transactionIndex": qty(index), "type": qty(r.tx_type),
     }
+    if r.state_root is not None:  # before Byzantium: the post-state root instead of a status
+        del out["status"]
+        out["root"] = hexb(r.state_root)
+    if tx.type == BLOB:
+        out["blobGasUsed"] = qty(tx.blob_gas)
+        out["blobGasPrice"] = qty(blob_gas_price or 0)
+    return out
 
 
-def block_receipts(b: Block, receipts: tuple[Receipt, ...]) -> list[dict[str, Any]]:
+def block_receipts(b: Block, receipts: tuple[Receipt, ...],
+                   blob_gas_price: int | None = None) -> list[dict[str, Any]]:
     out, log_index = [], 0
     for index, r in enumerate(receipts):
-        out.append(receipt(r, b, index, log_index))
+        out.append(receipt(r, b, index, log_index, blob_gas_price))
         log_index += len(r.logs)
     return out
 

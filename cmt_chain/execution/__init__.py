@@ -4,6 +4,7 @@
     calls.py     call, estimate_gas: throwaway runs with overrides, a gas cap and a deadline
     accounts.py  AccountReader at any state root; genesis_state
     vm.py        the fork of calls (Prague), node <-> py-evm conversions, error mapping
+    blobs.py     verify_sidecar: a sent blob transaction's KZG commitments and proofs
     forks.py     each fork name of a chain spec -> py-evm's VM, and what differs by fork
 
 Everything it takes and returns is the node's own types (`Transaction`, `Receipt`, `Header`,
@@ -11,7 +12,7 @@ Everything it takes and returns is the node's own types (`Transaction`, `Receipt
 `executor.py` and `node.py`.
 """
 
-from . import forks
+from . import blobs, forks
 from .accounts import AccountReader, GenesisAccount, genesis_state
 from .blocks import EMPTY_REQUESTS_HASH, MIN_TX_GAS, BuiltBlock, build_block
 from .calls import call, estimate_gas, revert_data
@@ -20,5 +21,5 @@ from .vm import FORK_VM, to_evm_transaction
 __all__ = [
     "EMPTY_REQUESTS_HASH", "FORK_VM", "MIN_TX_GAS", "AccountReader", "BuiltBlock",
     "GenesisAccount", "build_block", "call", "estimate_gas", "genesis_state", "revert_data",
-    "forks", "to_evm_transaction",
+    "blobs", "forks", "to_evm_transaction",
 ]

@@ -104,7 +104,7 @@ def build_block(
         base_fee_per_gas=env.base_fee if forks.has_base_fee(fork) else None,
         withdrawals_root=ordered_trie_root([rlp.encode(w.rlp_fields()) for w in withdrawals])
         if forks.has_withdrawals(fork) else None,
-        blob_gas_used=sum(forks.blob_gas(tx) for tx in included)
+        blob_gas_used=sum(tx.blob_gas for tx in included)
         if forks.has_blobs(fork) else None,
         excess_blob_gas=env.excess_blob_gas if forks.has_blobs(fork) else None,
         parent_beacon_block_root=env.parent_beacon_block_root if forks.has_blobs(fork) else None,
@@ -159,14 +159,16 @@ def _execute_all(state: Any, env: BlockEnv, transactions: Iterable[Transaction],
     included: list[Transaction] = []
     receipts: list[Receipt] = []
     rejected: list[Rejection] = []
+    blob_gas_left = forks.max_blob_gas(env.fork)
     gas_used = 0
     for tx in transactions:
-        if tx.gas > env.gas_limit - gas_used:
+        if tx.gas > env.gas_limit - gas_used or tx.blob_gas > blob_gas_left:
             outcome: Receipt | errors.ChainError = errors.GasLimitExceeded()
         else:
             outcome = _apply(state, env.fork, tx, gas_used)
         if isinstance(outcome, Receipt):
             gas_used = outcome.cumulative_gas_used
+            blob_gas_left -= tx.blob_gas
             included.append(tx)
             receipts.append(outcome)
             continue

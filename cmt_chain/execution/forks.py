@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eth._utils.calculations import fake_exponential
 from eth.vm.forks import (
     ArrowGlacierVM,
     BerlinVM,
@@ -29,8 +30,11 @@ from eth.vm.forks import (
     SpuriousDragonVM,
     TangerineWhistleVM,
 )
+from eth.vm.forks.cancun.constants import BLOB_BASE_FEE_UPDATE_FRACTION, MIN_BLOB_BASE_FEE
+from eth.vm.forks.cancun.constants import MAX_BLOB_GAS_PER_BLOCK as CANCUN_BLOB_MAX
 from eth.vm.forks.cancun.constants import TARGET_BLOB_GAS_PER_BLOCK as CANCUN_BLOB_TARGET
-from eth.vm.forks.cancun.state import get_total_blob_gas
+from eth.vm.forks.prague.constants import BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE
+from eth.vm.forks.prague.constants import MAX_BLOB_GAS_PER_BLOCK as PRAGUE_BLOB_MAX
 from eth.vm.forks.prague.constants import TARGET_BLOB_GAS_PER_BLOCK as PRAGUE_BLOB_TARGET
 
 from ..chainspec import at_least
@@ -100,9 +104,11 @@ class _UncleStub:
         self.block_number = number
 
 
-def blob_gas(evm_tx: Any) -> int:
-    """Return the blob gas a py-evm transaction uses (0 for non-blob transactions)."""
-    return get_total_blob_gas(evm_tx)
+def max_blob_gas(fork: str) -> int:
+    """Return the most blob gas a block may use (0 before Cancun)."""
+    if not has_blobs(fork):
+        return 0
+    return PRAGUE_BLOB_MAX if has_requests(fork) else CANCUN_BLOB_MAX
 
 
 def next_excess_blob_gas(fork: str, parent_excess: int | None, parent_used: int | None) -> int:
@@ -110,3 +116,10 @@ def next_excess_blob_gas(fork: str, parent_excess: int | None, parent_used: int 
     target = PRAGUE_BLOB_TARGET if has_requests(fork) else CANCUN_BLOB_TARGET
     total = (parent_excess or 0) + (parent_used or 0)
     return total - target if total >= target else 0
+
+
+def blob_base_fee(fork: str, excess_blob_gas: int) -> int:
+    """Return the price of blob gas in a block with this excess (EIP-4844, EIP-7691)."""
+    fraction = (BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE if has_requests(fork)
+                else BLOB_BASE_FEE_UPDATE_FRACTION)
+    return fake_exponential(MIN_BLOB_BASE_FEE, excess_blob_gas, fraction)

@@ -1,8 +1,9 @@
 """The py-evm fork of calls and the conversions between its objects and the node's.
 
-Everything else in this package builds on it: which VM calls run on (Prague), how a node `Transaction` becomes
-py-evm's (its sender already recovered), how a state is opened at a root with a block's context,
-the fork's pre-block system updates, and how py-evm's messages map onto the node's errors.
+Everything else in this package builds on it: which VM calls run on (Prague), how a node
+`Transaction` becomes py-evm's (its sender already recovered), how a state is opened at a root
+with a block's context, the fork's pre-block system updates, and how py-evm's messages map onto
+the node's errors.
 """
 
 from __future__ import annotations

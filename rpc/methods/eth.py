@@ -176,7 +176,8 @@ async def eth_getTransactionReceipt(ctx: Context, tx_hash: bytes) -> dict | None
     receipt, lookup = found
     receipts = ctx.node.chain.receipts(lookup.block.hash)
     first_log = sum(len(r.logs) for r in receipts[: lookup.index])
-    return s.receipt(receipt, lookup.block, lookup.index, first_log)
+    blob_price = ctx.node.chain.blob_base_fee(lookup.block.header)
+    return s.receipt(receipt, lookup.block, lookup.index, first_log, blob_price)
 
 
 @method("eth_getBlockReceipts", p.block_ref)
@@ -184,7 +185,8 @@ async def eth_getBlockReceipts(ctx: Context, ref: BlockRef) -> list | None:
     block = _block(ctx, ref)
     if block is None:
         return None
-    return s.block_receipts(block, ctx.node.chain.receipts(block.hash))
+    return s.block_receipts(block, ctx.node.chain.receipts(block.hash),
+                            ctx.node.chain.blob_base_fee(block.header))
 
 
 @method("eth_getBlockByNumber", p.block_number_or_tag, optional(p.boolean, False))
@@ -243,4 +245,4 @@ def _uncle_at(block: Any, index: int) -> dict | None:
 
 @method("eth_getLogs", p.log_filter)
 async def eth_getLogs(ctx: Context, criteria: Any) -> list[dict]:
-    return [s.log(entry) for entry in ctx.node.logs(criteria)]
+    return [s.log(entry) for entry in ctx.node.logs(criteria, within_head=True)]
