@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, help="RPC port (default 8545; 0 picks a free one)")
     parser.add_argument("--reset", action="store_true",
                         help="delete the chain in the data folder and start from genesis")
-    parser.add_argument("--mining-mode", choices=["interval", "instant"])
+    parser.add_argument("--mining-mode", choices=["interval", "instant", "off"],
+                        help="off: produce no blocks (serve an imported chain as it is)")
     parser.add_argument("--block-time", type=float, help="seconds between blocks (interval)")
     parser.add_argument("--no-empty-blocks", action="store_true",
                         help="in interval mode, skip blocks when no transaction waits")

@@ -192,6 +192,12 @@ class Chain:
         fork = self.spec.fork_at(header.number, header.timestamp)
         return execution.forks.blob_base_fee(fork, header.excess_blob_gas)
 
+    def next_blob_base_fee(self, parent: Header) -> int:
+        """Return the blob gas price of the block after `parent` (eth_blobBaseFee)."""
+        fork = self.spec.fork_at(parent.number + 1, parent.timestamp + 1)
+        return execution.forks.blob_base_fee(fork, execution.forks.next_excess_blob_gas(
+            fork, parent.excess_blob_gas, parent.blob_gas_used))
+
     def import_env(self, parent: Header, header: Header) -> BlockEnv:
         """Return the context to re-execute an imported block in (its own seal fields)."""
         env = self.block_env(parent, header.timestamp, header.coinbase, header.gas_limit)

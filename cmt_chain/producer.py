@@ -1,9 +1,10 @@
 """The block producer: the one task that turns pooled transactions into sealed blocks.
 
-Mining modes: `interval` (a block every N seconds; empty blocks optional) and `instant` (a block
-as soon as transactions wait, as anvil's automine). Each block: select from the pool, execute in a
-worker thread (so the event loop keeps serving RPC), seal with the validator key, store through
-`chain.add_block`, prune the pool. `produce` is also called directly by dev methods (`evm_mine`).
+Mining modes: `interval` (a block every N seconds; empty blocks optional), `instant` (a block as
+soon as transactions wait, as anvil's automine) and `off` (blocks only from dev methods). Each
+block: select from the pool, execute in a worker thread (so the event loop keeps serving RPC),
+seal with the validator key, store through `chain.add_block`, prune the pool. `produce` is also
+called directly by dev methods (`evm_mine`).
 """
 
 from __future__ import annotations

@@ -81,6 +81,16 @@ async def eth_gasPrice(ctx: Context) -> str:
     return s.qty(ctx.node.gas_price())
 
 
+@method("eth_baseFee")
+async def eth_baseFee(ctx: Context) -> str:
+    return s.qty(ctx.node.chain.next_base_fee(ctx.node.chain.head))
+
+
+@method("eth_blobBaseFee")
+async def eth_blobBaseFee(ctx: Context) -> str:
+    return s.qty(ctx.node.chain.next_blob_base_fee(ctx.node.chain.head))
+
+
 @method("eth_maxPriorityFeePerGas")
 async def eth_maxPriorityFeePerGas(ctx: Context) -> str:
     return s.qty(ctx.node.suggested_tip())
