@@ -8,6 +8,7 @@ as it spends gas.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from typing import Any
@@ -32,8 +33,9 @@ from ..calls import (
 )
 from ..storage.kv import Store
 from ..storage.state import StateOverlay
+from . import forks
 from .blocks import MIN_TX_GAS
-from .vm import BUILDER, evm_log, make_state, validation_error
+from .vm import evm_log, make_state, validation_error
 
 
 class _CallDeadline(Exception):
@@ -43,18 +45,34 @@ class _CallDeadline(Exception):
 _deadline = threading.local()
 
 
-class _DeadlineComputation(PragueComputation):
-    """A computation that checks the calling thread's deadline as it spends gas."""
+class _DeadlineCheck:
+    """Makes a computation check the calling thread's deadline as it spends gas."""
 
     def consume_gas(self, amount: int, reason: str) -> None:
         limit = getattr(_deadline, "at", None)
         if limit is not None and time.monotonic() > limit:
             raise _CallDeadline()
-        super().consume_gas(amount, reason)
+        super().consume_gas(amount, reason)  # type: ignore[misc]
+
+
+class _DeadlineComputation(_DeadlineCheck, PragueComputation):
+    """Prague's computation with the deadline check."""
 
 
 class _CallState(PragueState):
     computation_class = _DeadlineComputation
+
+
+@functools.cache
+def _call_state_class(fork: str) -> type:
+    """Return the fork's state class with the deadline check (calls at an imported chain's
+    older blocks run under that block's fork)."""
+    if fork == "prague":
+        return _CallState
+    state_class = forks.vm_class(fork).get_state_class()
+    base = state_class.computation_class
+    computation = type(f"_Deadline{base.__name__}", (_DeadlineCheck, base), {})
+    return type(f"_Call{state_class.__name__}", (state_class,), {"computation_class": computation})
 
 
 def call(store: Store, state_root: bytes, env: BlockEnv, request: CallRequest,
@@ -76,10 +94,10 @@ def _run_call(store: Store, state_root: bytes, env: BlockEnv, request: CallReque
         request.gas_price, request.max_fee_per_gas))
     # As geth: a call that names no price runs without the base fee check (and BASEFEE reads 0).
     call_env = env if priced else _with_base_fee(env, 0)
-    state = make_state(StateOverlay(store), state_root, call_env, _CallState)
+    state = make_state(StateOverlay(store), state_root, call_env, _call_state_class(env.fork))
     _override_accounts(state, accounts)
     gas = min(request.gas if request.gas is not None else gas_cap, gas_cap)
-    evm_tx = _call_transaction(state, request, gas, env.chain_id)
+    evm_tx = _call_transaction(state, request, gas, env.chain_id, env.fork)
     if gas < evm_tx.intrinsic_gas:
         raise errors.IntrinsicGasTooLow(f"gas {gas}, minimum needed {evm_tx.intrinsic_gas}")
     try:
@@ -113,21 +131,28 @@ def _with_base_fee(env: BlockEnv, base_fee: int) -> BlockEnv:
     return dataclasses.replace(env, base_fee=base_fee)
 
 
-def _call_transaction(state: Any, request: CallRequest, gas: int, chain_id: int) -> Any:
+def _call_transaction(state: Any, request: CallRequest, gas: int, chain_id: int,
+                      fork: str) -> Any:
     nonce = request.nonce if request.nonce is not None else state.get_nonce(request.sender)
     to = Address(request.to or b"")
-    if request.max_fee_per_gas is not None or request.max_priority_fee_per_gas is not None:
+    builder = forks.transaction_builder(fork)
+    typed = forks.has_base_fee(fork)  # the fork knows 2930 and 1559 transactions
+    if not typed:
+        unsigned = builder.create_unsigned_transaction(
+            nonce=nonce, gas_price=request.gas_price or request.max_fee_per_gas or 0, gas=gas,
+            to=to, value=request.value, data=request.data)
+    elif request.max_fee_per_gas is not None or request.max_priority_fee_per_gas is not None:
         max_fee = request.max_fee_per_gas or 0
         tip = min(request.max_priority_fee_per_gas or 0, max_fee)
-        unsigned = BUILDER.new_unsigned_dynamic_fee_transaction(
+        unsigned = builder.new_unsigned_dynamic_fee_transaction(
             chain_id, nonce, tip, max_fee, gas, to, request.value, request.data,
             request.access_list)
     elif request.access_list:
-        unsigned = BUILDER.new_unsigned_access_list_transaction(
+        unsigned = builder.new_unsigned_access_list_transaction(
             chain_id, nonce, request.gas_price or 0, gas, to, request.value, request.data,
             request.access_list)
     else:
-        unsigned = BUILDER.create_unsigned_transaction(
+        unsigned = builder.create_unsigned_transaction(
             nonce=nonce, gas_price=request.gas_price or 0, gas=gas, to=to,
             value=request.value, data=request.data)
     return SpoofTransaction(unsigned, from_=request.sender)
