@@ -93,6 +93,25 @@ def storage_slot(value: Any) -> int:
     return int.from_bytes(raw, "big")
 
 
+MAX_STORAGE_VALUES = 1024  # slots one eth_getStorageValues request may read
+
+
+def storage_request(value: Any) -> tuple[tuple[bytes, tuple[int, ...]], ...]:
+    """Parse eth_getStorageValues' {address: [slot, ...]} map."""
+    if not isinstance(value, dict):
+        raise InvalidParams("expected an object of address: [storage keys]")
+    if not value:
+        raise InvalidParams("empty request")
+    request = []
+    for key, slots in value.items():
+        if not isinstance(slots, list):
+            raise InvalidParams(f"{key}: expected an array of storage keys")
+        request.append((address(key), tuple(storage_slot(slot) for slot in slots)))
+    if sum(len(slots) for _, slots in request) > MAX_STORAGE_VALUES:
+        raise InvalidParams(f"too many storage keys, at most {MAX_STORAGE_VALUES}")
+    return tuple(request)
+
+
 def uint64_or_decimal(value: Any) -> int:
     """Parse a count sent as a JSON number, a decimal string or a hex quantity."""
     if isinstance(value, int) and not isinstance(value, bool):

@@ -76,6 +76,13 @@ async def eth_getStorageAt(ctx: Context, address: bytes, slot: int, ref: BlockRe
     return f"0x{ctx.node.state(ref).storage(address, slot):064x}"
 
 
+@method("eth_getStorageValues", p.storage_request, optional(p.block_ref, LATEST))
+async def eth_getStorageValues(ctx: Context, request: Any, ref: BlockRef) -> dict[str, list[str]]:
+    state = ctx.node.state(ref)
+    return {s.hexb(address): [f"0x{state.storage(address, slot):064x}" for slot in slots]
+            for address, slots in request}
+
+
 @method("eth_gasPrice")
 async def eth_gasPrice(ctx: Context) -> str:
     return s.qty(ctx.node.gas_price())

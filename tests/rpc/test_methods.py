@@ -230,6 +230,18 @@ def test_get_storage_at_takes_32_byte_keys(chain: Chain) -> None:
     assert rpc(chain.url, "eth_getStorageAt", chain.contract, "0x00", "latest") == word(42)
 
 
+def test_get_storage_values_reads_many_slots_at_once(chain: Chain) -> None:
+    c, deploy = chain.contract, chain.deploy_block
+    other = "0x" + "c1" * 20
+    assert rpc(chain.url, "eth_getStorageValues", {c: ["0x0", word(1)], other: [word(0)]}) == {
+        c.lower(): [word(42), word(0)], other: [word(0)]}
+    assert rpc(chain.url, "eth_getStorageValues", {c: ["0x0"]}, deploy["number"]) == {
+        c.lower(): [word(7)]}
+    rpc_error(chain.url, "eth_getStorageValues", [{}], -32602, contains="empty request")
+    rpc_error(chain.url, "eth_getStorageValues", [{c: ["0x0"] * 1025}], -32602,
+              contains="too many")
+
+
 def test_block_hash_string_is_a_block_reference(chain: Chain) -> None:
     """geth's BlockNumberOrHash accepts a bare 32-byte hash string as well as the object form."""
     assert rpc(chain.url, "eth_getBalance", chain.dev2, chain.deploy_block["hash"]) == hex(
