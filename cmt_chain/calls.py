@@ -105,9 +105,19 @@ NO_OVERRIDES = CallOverrides()
 class CallResult:
     success: bool
     output: bytes
-    gas_used: int
+    gas_used: int  # all the call spent, before refunds
     error: str = ""
     logs: tuple[Log, ...] = field(default=())
+    gas_charged: int = 0  # what a transaction would pay for: after refunds, EIP-7623 floor
+
+
+@dataclass(frozen=True, slots=True)
+class AccessListResult:
+    """eth_createAccessList's answer: the list, the call's gas with it, its failure if any."""
+
+    access_list: tuple[tuple[bytes, tuple[int, ...]], ...]
+    gas_used: int  # after refunds
+    error: str | None  # "execution reverted", ... when the call fails with that list
 
 
 def decode_revert_reason(data: bytes) -> str | None:

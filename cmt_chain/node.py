@@ -21,7 +21,13 @@ from eth_utils import to_checksum_address
 from . import chainspec, errors, execution, fees
 from .accounts import DevAccount, dev_accounts, load_or_create_key, validator_address
 from .block import Header
-from .calls import NO_OVERRIDES, CallOverrides, CallRequest, decode_revert_reason
+from .calls import (
+    NO_OVERRIDES,
+    AccessListResult,
+    CallOverrides,
+    CallRequest,
+    decode_revert_reason,
+)
 from .chain import Chain
 from .config import Config
 from .events import EventBus, NewPendingTx
@@ -239,6 +245,15 @@ class Node:
             raise errors.ExecutionReverted(result.output,
                                            decode_revert_reason(result.output))
         raise errors.ExecutionFailed(result.error)
+
+    async def create_access_list(self, request: CallRequest, ref: BlockRef,
+                                 ) -> AccessListResult:
+        """Run eth_createAccessList: the call's access list and its gas with it."""
+        header = self.resolve(ref)
+        return await asyncio.to_thread(
+            execution.create_access_list, self.store, header.state_root,
+            self.chain.env_at(header), request, min(self.config.rpc.gas_cap, header.gas_limit),
+            self.config.rpc.evm_timeout)
 
     async def estimate_gas(self, request: CallRequest, ref: BlockRef,
                            overrides: CallOverrides = NO_OVERRIDES) -> int:

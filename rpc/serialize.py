@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cmt_chain.block import Block, Header
+from cmt_chain.calls import AccessListResult
 from cmt_chain.logs import LocatedLog
 from cmt_chain.receipt import Receipt
 from cmt_chain.transaction import ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, SET_CODE, Transaction
@@ -99,6 +100,15 @@ def transaction(tx: Transaction, b: Block | None = None, index: int | None = Non
 def access_list(entries: tuple[tuple[bytes, tuple[int, ...]], ...]) -> list[dict[str, Any]]:
     return [{"address": hexb(a), "storageKeys": [f"0x{k:064x}" for k in keys]}
             for a, keys in entries]
+
+
+def access_list_result(result: AccessListResult) -> dict[str, Any]:
+    """Serialize eth_createAccessList's answer; `error` only when the call failed."""
+    out: dict[str, Any] = {"accessList": access_list(result.access_list),
+                           "gasUsed": qty(result.gas_used)}
+    if result.error is not None:
+        out["error"] = result.error
+    return out
 
 
 def receipt(r: Receipt, b: Block, index: int, first_log_index: int,

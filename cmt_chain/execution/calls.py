@@ -75,13 +75,37 @@ def _call_state_class(fork: str) -> type:
     return type(f"_Call{state_class.__name__}", (state_class,), {"computation_class": computation})
 
 
+class _AccessRecorder:
+    """Makes a state note every account and storage slot the EVM checks for warmth: each one
+    an opcode touches, reverted frames included (what eth_createAccessList lists)."""
+
+    accessed: dict[bytes, set[int]]
+
+    def is_address_warm(self, address: Address) -> bool:
+        self.accessed.setdefault(bytes(address), set())
+        return super().is_address_warm(address)  # type: ignore[misc]
+
+    def is_storage_warm(self, address: Address, slot: int) -> bool:
+        self.accessed.setdefault(bytes(address), set()).add(slot)
+        return super().is_storage_warm(address, slot)  # type: ignore[misc]
+
+
+@functools.cache
+def _recording_state_class(fork: str) -> type:
+    return type(f"_Recording{fork}", (_AccessRecorder, _call_state_class(fork)), {})
+
+
 def call(store: Store, state_root: bytes, env: BlockEnv, request: CallRequest,
-         gas_cap: int, timeout: float, overrides: CallOverrides = NO_OVERRIDES) -> CallResult:
-    """Execute a call on a throwaway copy of the state; nothing is written."""
+         gas_cap: int, timeout: float, overrides: CallOverrides = NO_OVERRIDES,
+         accessed: dict[bytes, set[int]] | None = None) -> CallResult:
+    """Execute a call on a throwaway copy of the state; nothing is written.
+
+    With `accessed`, every account and slot the call touches is added to it.
+    """
     _deadline.at = time.monotonic() + timeout
     try:
         return _run_call(store, state_root, overrides.apply_to_env(env), request, gas_cap,
-                         overrides.accounts)
+                         overrides.accounts, accessed)
     except _CallDeadline:
         raise errors.CallTimeout(timeout) from None
     finally:
@@ -89,12 +113,17 @@ def call(store: Store, state_root: bytes, env: BlockEnv, request: CallRequest,
 
 
 def _run_call(store: Store, state_root: bytes, env: BlockEnv, request: CallRequest,
-              gas_cap: int, accounts: tuple[tuple[bytes, AccountOverride], ...]) -> CallResult:
+              gas_cap: int, accounts: tuple[tuple[bytes, AccountOverride], ...],
+              accessed: dict[bytes, set[int]] | None = None) -> CallResult:
     priced = any(p is not None and p > 0 for p in (
         request.gas_price, request.max_fee_per_gas))
     # As geth: a call that names no price runs without the base fee check (and BASEFEE reads 0).
     call_env = env if priced else _with_base_fee(env, 0)
-    state = make_state(StateOverlay(store), state_root, call_env, _call_state_class(env.fork))
+    state_class = (_call_state_class(env.fork) if accessed is None
+                   else _recording_state_class(env.fork))
+    state = make_state(StateOverlay(store), state_root, call_env, state_class)
+    if accessed is not None:
+        state.accessed = accessed
     _override_accounts(state, accounts)
     gas = min(request.gas if request.gas is not None else gas_cap, gas_cap)
     evm_tx = _call_transaction(state, request, gas, env.chain_id, env.fork)
@@ -105,10 +134,12 @@ def _run_call(store: Store, state_root: bytes, env: BlockEnv, request: CallReque
     except ValidationError as exc:
         raise _call_validation_error(str(exc), request, state, gas) from None
     used = gas - computation.get_gas_remaining()
+    charged = forks.vm_class(env.fork).finalize_gas_used(evm_tx, computation)
     if computation.is_error:
-        return CallResult(False, computation.output, used, _error_text(computation.error))
+        return CallResult(False, computation.output, used, _error_text(computation.error),
+                          gas_charged=charged)
     logs = tuple(evm_log(entry) for entry in computation.get_log_entries())
-    return CallResult(True, computation.output, used, logs=logs)
+    return CallResult(True, computation.output, used, logs=logs, gas_charged=charged)
 
 
 def _override_accounts(state: Any, accounts: tuple[tuple[bytes, AccountOverride], ...]) -> None:

@@ -123,3 +123,9 @@ def blob_base_fee(fork: str, excess_blob_gas: int) -> int:
     fraction = (BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE if has_requests(fork)
                 else BLOB_BASE_FEE_UPDATE_FRACTION)
     return fake_exponential(MIN_BLOB_BASE_FEE, excess_blob_gas, fraction)
+
+
+def precompiles(fork: str) -> tuple[bytes, ...]:
+    """Return the addresses of the fork's precompiled contracts."""
+    computation = vm_class(fork).get_state_class().computation_class
+    return tuple(bytes(address) for address in computation.get_precompiles())

@@ -145,6 +145,11 @@ async def eth_estimateGas(ctx: Context, request: Any, ref: BlockRef, overrides: 
     return s.qty(await ctx.node.estimate_gas(request, ref, overrides))
 
 
+@method("eth_createAccessList", p.call_request, optional(p.block_ref, BlockRef("pending")))
+async def eth_createAccessList(ctx: Context, request: Any, ref: BlockRef) -> dict[str, Any]:
+    return s.access_list_result(await ctx.node.create_access_list(request, ref))
+
+
 @method("eth_sendRawTransaction", p.data)
 async def eth_sendRawTransaction(ctx: Context, raw: bytes) -> str:
     return s.hexb(ctx.node.submit_raw(raw))

@@ -316,6 +316,20 @@ def test_fee_history_block_count_as_number(chain: Chain) -> None:
 # --- calls and estimates ---------------------------------------------------------------------
 
 
+def test_create_access_list(chain: Chain) -> None:
+    url, c = chain.url, chain.contract
+    result = rpc(url, "eth_createAccessList", {"from": chain.dev0, "to": c,
+                                               "data": calldata("value()")})
+    # The recipient is warm anyway, so it is listed only for the storage slot value() reads.
+    assert result["accessList"] == [{"address": c.lower(), "storageKeys": [word(0)]}]
+    assert int(result["gasUsed"], 16) > 21_000 + 2_400 + 1_900 and "error" not in result
+    transfer = rpc(url, "eth_createAccessList", {"from": chain.dev0, "to": chain.dev2,
+                                                 "value": "0x1"}, "latest")
+    assert transfer == {"accessList": [], "gasUsed": hex(21_000)}
+    reverted = rpc(url, "eth_createAccessList", {"to": c, "data": "0xdeadbeef"})
+    assert reverted["error"] == "execution reverted"
+
+
 def test_call(chain: Chain) -> None:
     url, c = chain.url, chain.contract
     value = calldata("value()")
