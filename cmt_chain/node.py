@@ -9,6 +9,7 @@ Long work (calls, gas estimates) runs in worker threads so the event loop keeps 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from eth_utils import to_checksum_address
 
 from . import chainspec, errors, execution, fees
 from .accounts import DevAccount, dev_accounts, load_or_create_key, validator_address
-from .block import Header
+from .block import Header, PayloadAttributes, Withdrawal
 from .calls import (
     NO_OVERRIDES,
     AccessListResult,
@@ -50,6 +51,15 @@ class FeeHistory:
     base_fees: list[int]  # one per block, plus the next block's
     gas_used_ratios: list[float]
     rewards: list[list[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """A block built but not stored (testing_buildBlockV1), with what its producer earns."""
+
+    built: execution.BuiltBlock
+    withdrawals: tuple[Withdrawal, ...]
+    value: int  # fees the fee recipient receives
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +276,36 @@ class Node:
             self.store, header.state_root, self.chain.env_at(header), request,
             min(self.config.rpc.gas_cap, header.gas_limit), self.config.rpc.evm_timeout,
             overrides)
+
+    # --- building without storing ---------------------------------------------------------------
+
+    async def build_payload(self, parent_hash: bytes, attributes: PayloadAttributes,
+                            raws: list[bytes] | None, extra_data: bytes) -> Payload:
+        """Build a block on any known block, as geth's testing_buildBlockV1; store nothing.
+
+        `raws` None takes the pool's transactions; given ones must all apply. The gas limit
+        moves toward the configured one as geth's miner moves it toward its gas ceiling.
+        """
+        parent = self.chain.header_by_hash(parent_hash)
+        if parent is None:
+            raise errors.UnknownBlockHash()
+        env = dataclasses.replace(
+            self.chain.block_env(parent, attributes.timestamp, attributes.fee_recipient,
+                                 fees.next_gas_limit(parent.gas_limit,
+                                                     self.config.genesis.gas_limit)),
+            prev_randao=attributes.prev_randao,
+            parent_beacon_block_root=attributes.parent_beacon_block_root)
+        candidates = ([decode_transaction(raw) for raw in raws] if raws is not None
+                      else list(self.pool.select(env.base_fee)))
+        built = await asyncio.to_thread(
+            execution.build_block, self.store, parent.state_root, parent.hash, env, candidates,
+            extra_data, False, (), attributes.withdrawals)
+        if raws is not None and built.rejected:
+            raise built.rejected[0][1]
+        burned = env.base_fee if env.burn_base_fee else 0
+        value = sum((tx.effective_gas_price(env.base_fee) - burned) * r.gas_used
+                    for tx, r in zip(built.transactions, built.receipts, strict=True))
+        return Payload(built, attributes.withdrawals, value)
 
     # --- fees ---------------------------------------------------------------------------------
 

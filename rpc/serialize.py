@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cmt_chain.block import Block, Header
+from cmt_chain.block import Block, Header, Withdrawal
 from cmt_chain.calls import AccessListResult
 from cmt_chain.logs import LocatedLog
 from cmt_chain.receipt import Receipt
@@ -54,9 +54,7 @@ def block(b: Block, full_transactions: bool) -> dict[str, Any]:
     else:
         out["transactions"] = [hexb(tx.hash) for tx in b.transactions]
     if b.withdrawals is not None:
-        out["withdrawals"] = [
-            {"index": qty(w.index), "validatorIndex": qty(w.validator_index),
-             "address": hexb(w.address), "amount": qty(w.amount)} for w in b.withdrawals]
+        out["withdrawals"] = [_withdrawal(w) for w in b.withdrawals]
     return out
 
 
@@ -100,6 +98,38 @@ def transaction(tx: Transaction, b: Block | None = None, index: int | None = Non
 def access_list(entries: tuple[tuple[bytes, tuple[int, ...]], ...]) -> list[dict[str, Any]]:
     return [{"address": hexb(a), "storageKeys": [f"0x{k:064x}" for k in keys]}
             for a, keys in entries]
+
+
+def payload(h: Header, transactions: tuple[Transaction, ...], withdrawals: tuple[Withdrawal, ...],
+            requests: tuple[bytes, ...], value: int) -> dict[str, Any]:
+    """Serialize a built block as the engine API's execution payload envelope (V4)."""
+    sidecars = [tx.blob_sidecar for tx in transactions if tx.blob_sidecar]
+    return {
+        "executionPayload": {
+            "parentHash": hexb(h.parent_hash), "feeRecipient": hexb(h.coinbase),
+            "stateRoot": hexb(h.state_root), "receiptsRoot": hexb(h.receipts_root),
+            "logsBloom": hexb(h.logs_bloom), "prevRandao": hexb(h.mix_hash),
+            "blockNumber": qty(h.number), "gasLimit": qty(h.gas_limit),
+            "gasUsed": qty(h.gas_used), "timestamp": qty(h.timestamp),
+            "extraData": hexb(h.extra_data), "baseFeePerGas": qty(h.base_fee_per_gas or 0),
+            "blockHash": hexb(h.hash), "transactions": [hexb(tx.raw) for tx in transactions],
+            "withdrawals": [_withdrawal(w) for w in withdrawals],
+            "blobGasUsed": qty(h.blob_gas_used or 0), "excessBlobGas": qty(h.excess_blob_gas or 0),
+        },
+        "blockValue": qty(value),
+        "blobsBundle": {
+            "commitments": [hexb(c) for _, commitments, _ in sidecars for c in commitments],
+            "proofs": [hexb(p) for _, _, proofs in sidecars for p in proofs],
+            "blobs": [hexb(b) for blobs, _, _ in sidecars for b in blobs],
+        },
+        "executionRequests": [hexb(r) for r in requests],
+        "shouldOverrideBuilder": False,
+    }
+
+
+def _withdrawal(w: Withdrawal) -> dict[str, Any]:
+    return {"index": qty(w.index), "validatorIndex": qty(w.validator_index),
+            "address": hexb(w.address), "amount": qty(w.amount)}
 
 
 def access_list_result(result: AccessListResult) -> dict[str, Any]:

@@ -55,6 +55,7 @@ class BuiltBlock:
     receipts: tuple[Receipt, ...]
     state_writes: dict[bytes, bytes]
     rejected: tuple[tuple[Transaction, errors.ChainError], ...] = ()
+    requests: tuple[bytes, ...] = ()  # EIP-7685 requests (type byte + data), Prague on
 
 
 # --- blocks -----------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def build_block(
             for w in withdrawals])
     if forks.is_proof_of_work(fork):
         _reward_miners(state, env, uncles)
-    requests_hash = _requests_hash(state, fork, receipts) if forks.has_requests(fork) else None
+    requests = _requests(state, fork, receipts) if forks.has_requests(fork) else None
     state.persist()
     header = Header(
         parent_hash=parent_hash, coinbase=env.coinbase, state_root=state.state_root,
@@ -108,9 +109,10 @@ def build_block(
         if forks.has_blobs(fork) else None,
         excess_blob_gas=env.excess_blob_gas if forks.has_blobs(fork) else None,
         parent_beacon_block_root=env.parent_beacon_block_root if forks.has_blobs(fork) else None,
-        requests_hash=requests_hash,
+        requests_hash=_requests_hash(requests) if requests is not None else None,
     )
-    return BuiltBlock(header, tuple(included), tuple(receipts), overlay.writes, tuple(rejected))
+    return BuiltBlock(header, tuple(included), tuple(receipts), overlay.writes, tuple(rejected),
+                      requests or ())
 
 
 def _reward_miners(state: Any, env: BlockEnv, uncles: tuple[Header, ...]) -> None:
@@ -122,8 +124,8 @@ def _reward_miners(state: Any, env: BlockEnv, uncles: tuple[Header, ...]) -> Non
         state.delta_balance(Address(coinbase), reward)
 
 
-def _requests_hash(state: Any, fork: str, receipts: list[Receipt]) -> bytes:
-    """Run the EIP-7002 and EIP-7251 system calls; return the EIP-7685 requests hash."""
+def _requests(state: Any, fork: str, receipts: list[Receipt]) -> tuple[bytes, ...]:
+    """Run the EIP-7002 and EIP-7251 system calls; return the block's non-empty requests."""
     deposits = b"".join(
         _deposit_request(log.data) for r in receipts for log in r.logs
         if log.address == DEPOSIT_CONTRACT_ADDRESS and log.topics[:1] == (DEPOSIT_EVENT,))
@@ -131,10 +133,15 @@ def _requests_hash(state: Any, fork: str, receipts: list[Receipt]) -> bytes:
     vm = vm_over(state, fork)
     vm.process_withdrawal_request_data(stub)
     vm.process_consolidation_request_data(stub)
+    return tuple(request for request in [DEPOSIT_REQUEST_TYPE + deposits, *stub.block_requests]
+                 if len(request) > 1)
+
+
+def _requests_hash(requests: tuple[bytes, ...]) -> bytes:
+    """Return the EIP-7685 commitment to a block's requests."""
     digest = hashlib.sha256()
-    for request in [DEPOSIT_REQUEST_TYPE + deposits, *stub.block_requests]:
-        if len(request) > 1:
-            digest.update(hashlib.sha256(request).digest())
+    for request in requests:
+        digest.update(hashlib.sha256(request).digest())
     return digest.digest()
 
 

@@ -15,7 +15,7 @@ from cmt_chain.node import BlockRef
 
 from .. import params as p
 from .. import serialize as s
-from ..jsonrpc import Context, method, optional
+from ..jsonrpc import METHODS, Context, method, optional
 
 LATEST = BlockRef("latest")
 MAX_FEE_HISTORY = 1024
@@ -29,6 +29,18 @@ async def eth_chainId(ctx: Context) -> str:
 @method("eth_syncing")
 async def eth_syncing(ctx: Context) -> bool:
     return False
+
+
+@method("eth_capabilities")
+async def eth_capabilities(ctx: Context) -> dict[str, Any]:
+    """Tell what history the node serves: all of it (an archive node, nothing pruned)."""
+    head = ctx.node.chain.head
+    served = {"disabled": False, "oldestBlock": s.qty(0)}
+    proofs = "eth_getProof" in METHODS
+    return {"head": {"number": s.qty(head.number), "hash": s.hexb(head.hash)},
+            "state": served, "tx": served, "logs": served, "receipts": served,
+            "blocks": served,
+            "stateproofs": served if proofs else {"disabled": True, "oldestBlock": s.qty(0)}}
 
 
 @method("eth_blockNumber")

@@ -43,9 +43,6 @@ PENDING_METHODS = {
     "debug_traceBlockByNumber": "issue 6: tracers (another helper's branch)",
     "debug_traceTransaction": "issue 6: tracers (another helper's branch)",
     "eth_simulateV1": "issue 6: eth_simulateV1, not yet written",
-    "eth_capabilities": "not in issue 6: a newer spec method (head/history availability)",
-    "testing_buildBlockV1": "geth's testing namespace: builds blocks for the engine API, which "
-                            "a DPoS node without a consensus client does not have",
 }
 # Single cases that cannot pass, with why.
 KNOWN_FAILURES: dict[str, str] = {}
