@@ -193,10 +193,17 @@ class Chain:
         return execution.forks.blob_base_fee(fork, header.excess_blob_gas)
 
     def next_blob_base_fee(self, parent: Header) -> int:
-        """Return the blob gas price of the block after `parent` (eth_blobBaseFee)."""
+        """Return the blob gas price of the block after `parent` (0 before Cancun)."""
         fork = self.spec.fork_at(parent.number + 1, parent.timestamp + 1)
+        if not execution.forks.has_blobs(fork):
+            return 0
         return execution.forks.blob_base_fee(fork, execution.forks.next_excess_blob_gas(
             fork, parent.excess_blob_gas, parent.blob_gas_used))
+
+    def blob_gas_ratio(self, header: Header) -> float:
+        """Return the share of its blob gas limit a block used (0 before Cancun)."""
+        limit = execution.forks.max_blob_gas(self.spec.fork_at(header.number, header.timestamp))
+        return (header.blob_gas_used or 0) / limit if limit else 0.0
 
     def import_env(self, parent: Header, header: Header) -> BlockEnv:
         """Return the context to re-execute an imported block in (its own seal fields)."""

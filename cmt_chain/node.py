@@ -51,6 +51,8 @@ class FeeHistory:
     base_fees: list[int]  # one per block, plus the next block's
     gas_used_ratios: list[float]
     rewards: list[list[int]]
+    blob_base_fees: list[int]  # one per block (0 before Cancun), plus the next block's
+    blob_gas_used_ratios: list[float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +76,14 @@ class BlockRef:
 
 def adopt_stored_chain(config: Config, store: Store) -> Config:
     """Return the config for the chain the data folder holds: an imported Ethereum chain
-    (geth genesis) brings its chain id and Ethereum's fees (no minimum gas price)."""
+    (geth genesis) brings its chain id and Ethereum's fees (no minimum gas price), and has no
+    dev accounts (the mnemonic's accounts hold nothing there)."""
     stored = store.get(schema.META, schema.CHAIN_SPEC_KEY)
     spec = chainspec.from_json(stored.decode()) if stored else None
     if spec is None or not spec.burn_base_fee:
         return config
-    return config.replace("network", chain_id=spec.chain_id).replace("fees", min_gas_price=0)
+    return (config.replace("network", chain_id=spec.chain_id)
+            .replace("fees", min_gas_price=0).replace("genesis", dev_accounts=0))
 
 
 class Node:
@@ -330,6 +334,8 @@ class Node:
         last = self.resolve(newest).number
         first = max(0, last - count + 1) if count else last + 1
         base_fees, ratios, rewards = [], [], []
+        blob_fees: list[int] = []
+        blob_ratios: list[float] = []
         for number in range(first, last + 1):
             block = self.chain.block_by_number(number)
             assert block is not None
@@ -337,6 +343,8 @@ class Node:
             base_fee = header.base_fee_per_gas or 0
             base_fees.append(base_fee)
             ratios.append(header.gas_used / header.gas_limit if header.gas_limit else 0.0)
+            blob_fees.append(self.chain.blob_base_fee(header) or 0)
+            blob_ratios.append(self.chain.blob_gas_ratio(header))
             if percentiles is not None:
                 receipts = self.chain.receipts(block.hash) or ()
                 tips = [(tx.effective_tip(base_fee), r.gas_used)
@@ -345,7 +353,8 @@ class Node:
         last_header = self.chain.header_by_number(last)
         assert last_header is not None
         base_fees.append(self.chain.next_base_fee(last_header))
-        return FeeHistory(first, base_fees, ratios, rewards)
+        blob_fees.append(self.chain.next_blob_base_fee(last_header))
+        return FeeHistory(first, base_fees, ratios, rewards, blob_fees, blob_ratios)
 
     # --- logs ---------------------------------------------------------------------------------
 

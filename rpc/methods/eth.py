@@ -124,8 +124,8 @@ async def eth_feeHistory(ctx: Context, count: int, newest: BlockRef,
         "oldestBlock": s.qty(history.oldest),
         "baseFeePerGas": [s.qty(f) for f in history.base_fees],
         "gasUsedRatio": history.gas_used_ratios,
-        "baseFeePerBlobGas": [s.qty(0) for _ in history.base_fees],
-        "blobGasUsedRatio": [0.0 for _ in history.gas_used_ratios],
+        "baseFeePerBlobGas": [s.qty(f) for f in history.blob_base_fees],
+        "blobGasUsedRatio": history.blob_gas_used_ratios,
     }
     if percentiles is not None:
         out["reward"] = [[s.qty(r) for r in row] for row in history.rewards]
