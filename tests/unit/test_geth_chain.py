@@ -6,16 +6,20 @@ forks by block to Gray Glacier, the merge at block 36, Shanghai/Cancun/Prague by
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 import rlp
+from eth_account import Account
 
 from cmt_chain import chainfile_commands, chainspec, errors, execution, geth_genesis
+from cmt_chain.block import EMPTY_TRIE_ROOT
 from cmt_chain.chainfile import read_blocks, write_blocks
 from cmt_chain.config import Config
+from cmt_chain.node import BlockRef, Node
 from cmt_chain.receipt import Log, Receipt
 from cmt_chain.storage.kv import open_store
 from cmt_chain.transaction import decode_transaction
@@ -139,3 +143,58 @@ def test_blob_transaction_network_form_and_its_sidecar_check() -> None:
             dataclasses.replace(tx, blob_sidecar=(blobs, (b"\x01" * 48,), proofs)))
     with pytest.raises(errors.InvalidBlobSidecar, match="without its blobs"):
         execution.blobs.verify_sidecar(decode_transaction(tx.raw))
+
+
+KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+SENDER = "f39fd6e51aad88f6f4ce6ab8827279cfffb92266"
+
+
+def prague_genesis(path: Path) -> Path:
+    """Write a genesis.json of a chain merged at genesis with every fork up to Prague at 0."""
+    config = {key: 0 for key in (
+        "homesteadBlock", "eip150Block", "eip155Block", "eip158Block", "byzantiumBlock",
+        "constantinopleBlock", "petersburgBlock", "istanbulBlock", "berlinBlock", "londonBlock",
+        "mergeNetsplitBlock", "shanghaiTime", "cancunTime", "pragueTime",
+        "terminalTotalDifficulty")}
+    document = {"config": {**config, "chainId": 777}, "gasLimit": "0x1c9c380",
+                "difficulty": "0x0", "timestamp": "0x0", "extraData": "0x",
+                "alloc": {SENDER: {"balance": "0x3635c9adc5dea00000"}}}
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_a_chain_born_in_prague_goes_on_and_reimports(tmp_path: Path) -> None:
+    genesis = prague_genesis(tmp_path / "genesis.json")
+    empty = tmp_path / "empty.rlp"
+    empty.write_bytes(b"")
+    configs = [Config().replace("storage", data_dir=str(tmp_path / name)).replace(
+        "validator", key_file=str(tmp_path / "validator.key")) for name in ("a", "b")]
+    for config in configs:
+        chainfile_commands.import_chain(config, empty, genesis)
+    producer, follower = (Node.open(config) for config in configs)
+    try:
+        first = producer.chain.genesis
+        assert first.base_fee_per_gas == chainspec.INITIAL_BASE_FEE
+        assert first.withdrawals_root == EMPTY_TRIE_ROOT and first.excess_blob_gas == 0
+        assert first.requests_hash == execution.EMPTY_REQUESTS_HASH
+        assert producer.config.network.chain_id == 777
+
+        async def produce() -> list:
+            blocks = []
+            for nonce in range(3):
+                fields = {"nonce": nonce, "gas": 21_000, "to": "0x" + "11" * 20, "value": 5,
+                          "chainId": 777, "maxFeePerGas": 2 * 10**9,
+                          "maxPriorityFeePerGas": 1, "type": 2}
+                producer.submit_raw(bytes(Account.sign_transaction(fields, KEY).raw_transaction))
+                blocks.append(await producer.producer.produce())
+            return blocks
+
+        for block in asyncio.run(produce()):
+            assert len(block.transactions) == 1
+            follower.chain.import_block(block, None)  # re-executed under Prague's rules
+        assert follower.chain.head == producer.chain.head
+        # Ethereum's rule: the base fee is burned, the producer earns only the tip.
+        assert producer.state(BlockRef()).balance(producer.validator) == 3 * 21_000
+    finally:
+        producer.store.close()
+        follower.store.close()
