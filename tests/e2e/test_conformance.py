@@ -74,7 +74,11 @@ def test_conformance_cases(tmp_path: Path) -> None:
         node.stop()
     failed = {name: reason for name, reason in results.items() if reason is not None}
     passed = len(results) - len(failed)
-    print(f"\nconformance: {passed} passed, {len(failed)} failed")
+    by_method: dict[str, int] = {}
+    for name in failed:
+        by_method[name.split("/")[0]] = by_method.get(name.split("/")[0], 0) + 1
+    print(f"\nconformance: {passed} passed, {len(failed)} failed "
+          f"({', '.join(f'{m} {n}' for m, n in sorted(by_method.items()))})")
     unexpected = {n: r for n, r in failed.items() if not _expected_to_fail(n)}
     assert not unexpected, "cases that must pass failed:\n" + "\n".join(
         f"{n}: {r}" for n, r in unexpected.items())
