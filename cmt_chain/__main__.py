@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run the node (default); export the chain to FILE; import FILE")
     parser.add_argument("file", nargs="?", type=Path,
                         help="the chain file of export/import: concatenated block RLP, as geth's")
+    parser.add_argument("--genesis", type=Path, help="import: start the data folder from this "
+                        "geth-format genesis.json (its chain id and forks, Frontier to Prague)")
     parser.add_argument("--config", type=Path, help="TOML config file (default: ./config.toml "
                         "if present, else built-in defaults)")
     parser.add_argument("--data-dir", help="where RocksDB and the validator key live")
@@ -37,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, help="RPC port (default 8545; 0 picks a free one)")
     parser.add_argument("--reset", action="store_true",
                         help="delete the chain in the data folder and start from genesis")
-    parser.add_argument("--mining-mode", choices=["interval", "instant"])
+    parser.add_argument("--mining-mode", choices=["interval", "instant", "off"],
+                        help="off: produce no blocks (serve an imported chain as it is)")
     parser.add_argument("--block-time", type=float, help="seconds between blocks (interval)")
     parser.add_argument("--no-empty-blocks", action="store_true",
                         help="in interval mode, skip blocks when no transaction waits")
@@ -124,14 +127,15 @@ async def run(config: Config, quiet: bool) -> None:
         await node.stop()
 
 
-def _run_chain_file_command(command: str, config: Config, path: Path) -> int:
+def _run_chain_file_command(command: str, config: Config, path: Path,
+                            genesis: Path | None = None) -> int:
     from . import chainfile_commands
 
     try:
         if command == "export":
             message = chainfile_commands.export_chain(config, path)
         else:
-            message = chainfile_commands.import_chain(config, path)
+            message = chainfile_commands.import_chain(config, path, genesis)
     except (OSError, ValueError) as exc:
         print(f"cmt-chain: {exc}", file=sys.stderr)
         return 1
@@ -143,7 +147,7 @@ def _run_chain_file_command(command: str, config: Config, path: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_intermixed_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
     try:
@@ -158,7 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.file is None:
             print(f"cmt-chain: {args.command} needs a FILE", file=sys.stderr)
             return 2
-        return _run_chain_file_command(args.command, config, args.file)
+        if args.genesis is not None and args.command != "import":
+            print("cmt-chain: --genesis goes with import", file=sys.stderr)
+            return 2
+        return _run_chain_file_command(args.command, config, args.file, args.genesis)
     run_loop = asyncio.run
     with contextlib.suppress(ImportError):
         import uvloop

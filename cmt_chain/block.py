@@ -137,3 +137,14 @@ class Block:
 
     def size(self) -> int:
         return len(self.encode())
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadAttributes:
+    """What a block is built from besides its transactions (the engine API's attributes)."""
+
+    timestamp: int
+    prev_randao: bytes
+    fee_recipient: bytes
+    withdrawals: tuple[Withdrawal, ...] = ()
+    parent_beacon_block_root: bytes = ZERO_HASH

@@ -8,6 +8,7 @@ worded as geth). Used by `rpc/params.py`, `node.py`, `chain.py` and `execution/`
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,10 @@ class BlockEnv:
     prev_randao: bytes = ZERO_HASH
     ancestor_hashes: tuple[bytes, ...] = ()  # parent first, at most 256
     parent_beacon_block_root: bytes = ZERO_HASH
+    fork: str = "prague"  # a fork name of `chainspec.FORK_NAMES`
+    difficulty: int = 0  # proof-of-work blocks only
+    excess_blob_gas: int = 0
+    burn_base_fee: bool = False  # Ethereum's rule; the CMT rule pays it to the producer
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +85,13 @@ class CallOverrides:
         block = self.block
         if block is None:
             return env
-        return BlockEnv(
-            number=_first(block.number, env.number),
+        return dataclasses.replace(
+            env, number=_first(block.number, env.number),
             timestamp=_first(block.timestamp, env.timestamp),
             coinbase=_first(block.coinbase, env.coinbase),
             gas_limit=_first(block.gas_limit, env.gas_limit),
-            base_fee=_first(block.base_fee, env.base_fee), chain_id=env.chain_id,
-            prev_randao=_first(block.prev_randao, env.prev_randao),
-            ancestor_hashes=env.ancestor_hashes,
-            parent_beacon_block_root=env.parent_beacon_block_root)
+            base_fee=_first(block.base_fee, env.base_fee),
+            prev_randao=_first(block.prev_randao, env.prev_randao))
 
 
 def _first(value: Any, default: Any) -> Any:
@@ -102,9 +105,19 @@ NO_OVERRIDES = CallOverrides()
 class CallResult:
     success: bool
     output: bytes
-    gas_used: int
+    gas_used: int  # all the call spent, before refunds
     error: str = ""
     logs: tuple[Log, ...] = field(default=())
+    gas_charged: int = 0  # what a transaction would pay for: after refunds, EIP-7623 floor
+
+
+@dataclass(frozen=True, slots=True)
+class AccessListResult:
+    """eth_createAccessList's answer: the list, the call's gas with it, its failure if any."""
+
+    access_list: tuple[tuple[bytes, tuple[int, ...]], ...]
+    gas_used: int  # after refunds
+    error: str | None  # "execution reverted", ... when the call fails with that list
 
 
 def decode_revert_reason(data: bytes) -> str | None:

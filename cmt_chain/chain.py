@@ -8,14 +8,15 @@ state at any past block. Called by `producer.py`, `node.py` and the RPC backend.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import rlp
 from eth_hash.auto import keccak
 
-from . import consensus, errors, execution, fees
-from .block import Block, Header
+from . import chainspec, consensus, errors, execution, fees
+from .block import ZERO_HASH, Block, Header
 from .calls import BlockEnv
 from .config import Config
 from .events import EventBus, NewBlock
@@ -50,6 +51,9 @@ class Chain:
         self.events = events
         self._blocks: OrderedDict[bytes, Block] = OrderedDict()
         self._receipts: OrderedDict[bytes, tuple[Receipt, ...]] = OrderedDict()
+        stored_spec = self.db.meta(schema.CHAIN_SPEC_KEY)
+        self.spec = (chainspec.from_json(stored_spec.decode()) if stored_spec
+                     else chainspec.cmt_spec(config.network.chain_id))
         self.genesis, self.validators = self._open_or_initialise()
         head_hash = self.db.head_hash()
         assert head_hash is not None
@@ -72,7 +76,7 @@ class Chain:
                 f"it holds chain id {chain_id}, the config says "
                 f"{self.config.network.chain_id}: use another --data-dir or --reset")
         expected, _ = make_genesis(self.store, self.config)
-        if expected.hash != stored_genesis:
+        if not self.spec.geth_config and expected.hash != stored_genesis:
             raise errors.DataDirError(
                 f"it holds a chain with genesis 0x{stored_genesis.hex()}, the config gives "
                 f"0x{expected.hash.hex()} (genesis settings changed): use --reset or another "
@@ -122,15 +126,24 @@ class Chain:
                 raise errors.InvalidBlock(f"sealed by 0x{signer.hex()}, not a validator")
             if header.coinbase != signer:
                 raise errors.InvalidBlock("miner is not the sealing validator")
-        expected_fee = self.next_base_fee(self.head)
-        if header.base_fee_per_gas != expected_fee or header.timestamp <= self.head.timestamp:
-            raise errors.InvalidBlock("bad base fee or timestamp")
+        if header.timestamp <= self.head.timestamp:
+            raise errors.InvalidBlock("timestamp not after the parent's")
+        expected_fee = self.expected_base_fee(self.head, header.number, header.timestamp)
+        if header.base_fee_per_gas != expected_fee:
+            raise errors.InvalidBlock(
+                f"base fee {header.base_fee_per_gas}, expected {expected_fee}")
+        env = self.import_env(self.head, header)
+        if header.excess_blob_gas is not None and header.excess_blob_gas != env.excess_blob_gas:
+            raise errors.InvalidBlock(
+                f"excess blob gas {header.excess_blob_gas}, expected {env.excess_blob_gas}")
         built = execution.build_block(
-            self.store, self.head.state_root, self.head.hash, self.block_env(
-                self.head, header.timestamp, header.coinbase, header.gas_limit),
-            block.transactions, extra_data=header.extra_data, strict=True)
-        if built.header != header:
-            raise errors.InvalidBlock("header does not match the executed block")
+            self.store, self.head.state_root, self.head.hash, env, block.transactions,
+            extra_data=header.extra_data, strict=True, uncles=block.uncles,
+            withdrawals=block.withdrawals or ())
+        # The proof-of-work nonce is the one field execution does not reproduce (not checked).
+        difference = _first_difference(built.header.with_changes(nonce=header.nonce), header)
+        if difference:
+            raise errors.InvalidBlock(f"{difference} does not match the executed block")
         self.add_block(block, built.receipts, built.state_writes, seal or b"")
 
     def rewind(self, target: Header) -> tuple[Block, ...]:
@@ -156,20 +169,70 @@ class Chain:
     # --- block context ------------------------------------------------------------------------
 
     def next_base_fee(self, parent: Header) -> int:
+        """Return the base fee of the block after `parent` (0 on a chain without one yet).
+
+        A dev-mode `anvil_setNextBlockBaseFeePerGas` decides the next block's, once."""
         if self.next_base_fee_override is not None and parent.hash == self.head.hash:
             return self.next_base_fee_override
-        return fees.next_base_fee(parent.gas_used, parent.gas_limit,
-                                  parent.base_fee_per_gas or 0, self.min_gas_price)
+        return self.expected_base_fee(parent, parent.number + 1, parent.timestamp + 1) or 0
+
+    def expected_base_fee(self, parent: Header, number: int, timestamp: int) -> int | None:
+        """Return the base fee a block after `parent` must have (None before London)."""
+        spec = self.spec
+        if not execution.forks.has_base_fee(spec.fork_at(number, timestamp)):
+            return None
+        if spec.is_london_start(number, timestamp) or parent.base_fee_per_gas is None:
+            return chainspec.INITIAL_BASE_FEE
+        floor = 0 if spec.burn_base_fee else self.min_gas_price
+        return fees.next_base_fee(parent.gas_used, parent.gas_limit, parent.base_fee_per_gas,
+                                  floor)
 
     def block_env(self, parent: Header, timestamp: int, coinbase: bytes,
                   gas_limit: int | None = None) -> BlockEnv:
         """Return the execution context of the block after `parent`."""
+        fork = self.spec.fork_at(parent.number + 1, timestamp)
+        # An imported Ethereum chain keeps its gas limit; the node's own takes the config's.
+        default_limit = parent.gas_limit if self.spec.burn_base_fee else (
+            self.config.genesis.gas_limit)
         return BlockEnv(
             number=parent.number + 1, timestamp=timestamp, coinbase=coinbase,
-            gas_limit=gas_limit or self.config.genesis.gas_limit,
-            base_fee=self.next_base_fee(parent), chain_id=self.config.network.chain_id,
+            gas_limit=gas_limit or default_limit,
+            base_fee=self.expected_base_fee(parent, parent.number + 1, timestamp) or 0,
+            chain_id=self.spec.chain_id,
             prev_randao=consensus_randao(parent), ancestor_hashes=self.ancestor_hashes(parent),
+            fork=fork, burn_base_fee=self.spec.burn_base_fee,
+            excess_blob_gas=execution.forks.next_excess_blob_gas(
+                fork, parent.excess_blob_gas, parent.blob_gas_used),
         )
+
+    def blob_base_fee(self, header: Header) -> int | None:
+        """Return the blob gas price of a block (None before Cancun)."""
+        if header.excess_blob_gas is None:
+            return None
+        fork = self.spec.fork_at(header.number, header.timestamp)
+        return execution.forks.blob_base_fee(fork, header.excess_blob_gas)
+
+    def next_blob_base_fee(self, parent: Header) -> int:
+        """Return the blob gas price of the block after `parent` (0 before Cancun)."""
+        fork = self.spec.fork_at(parent.number + 1, parent.timestamp + 1)
+        if not execution.forks.has_blobs(fork):
+            return 0
+        return execution.forks.blob_base_fee(fork, execution.forks.next_excess_blob_gas(
+            fork, parent.excess_blob_gas, parent.blob_gas_used))
+
+    def blob_gas_ratio(self, header: Header) -> float:
+        """Return the share of its blob gas limit a block used (0 before Cancun)."""
+        limit = execution.forks.max_blob_gas(self.spec.fork_at(header.number, header.timestamp))
+        return (header.blob_gas_used or 0) / limit if limit else 0.0
+
+    def import_env(self, parent: Header, header: Header) -> BlockEnv:
+        """Return the context to re-execute an imported block in (its own seal fields)."""
+        env = self.block_env(parent, header.timestamp, header.coinbase, header.gas_limit)
+        if not self.spec.geth_config:
+            return env
+        return dataclasses.replace(
+            env, prev_randao=header.mix_hash, difficulty=header.difficulty,
+            parent_beacon_block_root=header.parent_beacon_block_root or ZERO_HASH)
 
     def env_at(self, header: Header) -> BlockEnv:
         """Return the context of an existing block, for calls made 'at' that block."""
@@ -177,8 +240,11 @@ class Chain:
         return BlockEnv(
             number=header.number, timestamp=header.timestamp, coinbase=header.coinbase,
             gas_limit=header.gas_limit, base_fee=header.base_fee_per_gas or 0,
-            chain_id=self.config.network.chain_id, prev_randao=header.mix_hash,
+            chain_id=self.spec.chain_id, prev_randao=header.mix_hash,
             ancestor_hashes=self.ancestor_hashes(parent) if parent else (),
+            fork=self.spec.fork_at(header.number, header.timestamp),
+            difficulty=header.difficulty, excess_blob_gas=header.excess_blob_gas or 0,
+            burn_base_fee=self.spec.burn_base_fee,
         )
 
     def ancestor_hashes(self, parent: Header) -> tuple[bytes, ...]:
@@ -238,6 +304,14 @@ class Chain:
 
     def state_at(self, header: Header) -> execution.AccountReader:
         return execution.AccountReader(self.store, header.state_root)
+
+
+def _first_difference(built: Header, given: Header) -> str:
+    """Return the name of the first header field that differs, or "" if none does."""
+    for name in Header.__slots__:
+        if name != "hash" and getattr(built, name) != getattr(given, name):
+            return name
+    return ""
 
 
 def consensus_randao(parent: Header) -> bytes:

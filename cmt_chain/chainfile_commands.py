@@ -1,9 +1,11 @@
-"""`cmt-chain export FILE` and `cmt-chain import FILE`: moving a chain through a file.
+"""`cmt-chain export FILE` and `cmt-chain import [--genesis genesis.json] FILE`: chains in files.
 
 Export reads through a read-only secondary view, so it works beside a running node. Import
 opens the data folder as the node would (so no node may be running on it), skips blocks it
 already has, and re-executes every new block, refusing the first that does not reproduce its
-header. Both return the line the CLI prints, with the rate measured.
+header. With `--genesis`, import starts the folder from a geth genesis.json (an Ethereum chain with
+its own forks, e.g. the execution-apis conformance chain). Both return the line the CLI prints,
+with the rate measured.
 """
 
 from __future__ import annotations
@@ -13,13 +15,16 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import errors
+import rlp
+
+from . import errors, geth_genesis
 from .block import Block
 from .chainfile import read_blocks, write_blocks
 from .config import Config
 from .node import Node
+from .storage import schema
 from .storage.chaindb import ChainDB
-from .storage.kv import open_secondary
+from .storage.kv import open_secondary, open_store
 
 
 def export_chain(config: Config, path: Path) -> str:
@@ -44,6 +49,31 @@ def export_chain(config: Config, path: Path) -> str:
     return f"exported {count} blocks (1..{head.number}) to {path} in {elapsed:.2f} s"
 
 
+def _start_from_geth_genesis(config: Config, genesis_file: Path) -> None:
+    """Write the genesis of a geth genesis.json into a new data folder, or check it is there."""
+    genesis = geth_genesis.load(genesis_file)
+    store = open_store(config.data_dir / "chaindb", config.storage.sync_writes)
+    try:
+        block, writes = geth_genesis.make_block(store, genesis)
+        db = ChainDB(store)
+        stored = db.meta(schema.GENESIS_KEY)
+        if stored is not None:
+            if stored != block.hash:
+                raise errors.DataDirError(
+                    f"it holds a chain with genesis 0x{stored.hex()}, {genesis_file} gives "
+                    f"0x{block.hash.hex()}: use another --data-dir or --reset")
+            return
+        db.write_block(block, (), writes, extra=[
+            (schema.META, schema.GENESIS_KEY, block.hash),
+            (schema.META, schema.CHAIN_ID_KEY, genesis.spec.chain_id.to_bytes(8, "big")),
+            (schema.META, schema.VERSION_KEY, schema.SCHEMA_VERSION.to_bytes(4, "big")),
+            (schema.META, schema.VALIDATORS_KEY, rlp.encode([])),
+            (schema.META, schema.CHAIN_SPEC_KEY, genesis.spec.to_json().encode()),
+        ])
+    finally:
+        store.close()
+
+
 def _canonical_blocks(db: ChainDB, last: int) -> Iterator[Block]:
     for number in range(1, last + 1):
         block_hash = db.canonical_hash(number)
@@ -53,8 +83,14 @@ def _canonical_blocks(db: ChainDB, last: int) -> Iterator[Block]:
         yield block
 
 
-def import_chain(config: Config, path: Path) -> str:
-    """Import the blocks of `path` that extend the data folder's chain."""
+def import_chain(config: Config, path: Path, genesis_file: Path | None = None) -> str:
+    """Import the blocks of `path` that extend the data folder's chain.
+
+    With `genesis_file` (geth's genesis.json) the data folder holds that chain: a new folder
+    starts from its genesis, an existing one must already hold it.
+    """
+    if genesis_file is not None:
+        _start_from_geth_genesis(config, genesis_file)
     node = Node.open(config)
     try:
         imported = transactions = 0

@@ -91,7 +91,7 @@ class ValidatorConfig:
 
 @dataclass(frozen=True)
 class MiningConfig:
-    mode: str = "interval"  # "interval" or "instant"
+    mode: str = "interval"  # "interval", "instant" or "off" (blocks only from dev methods)
     interval: float = 1.0
     empty_blocks: bool = True
     executor: str = "process"  # "process": build blocks on another core; "thread": in-process
@@ -152,7 +152,7 @@ class Config:
 
 
 _AMOUNT_FIELDS = {"genesis.dev_balance", "genesis.base_fee_per_gas", "fees.min_gas_price"}
-_CHOICES = {"mining.mode": ("interval", "instant"), "mining.executor": ("process", "thread")}
+_CHOICES = {"mining.mode": ("interval", "instant", "off"), "mining.executor": ("process", "thread")}
 # Inclusive bounds. Chain ids are uint64 (EIP-2294); a block needs room for one transfer.
 _RANGES: dict[str, tuple[int, int]] = {
     "rpc.port": (0, 65535),

@@ -28,6 +28,12 @@ class DataDirError(ChainError):
     message = "data folder unusable"
 
 
+class GenesisFileError(ChainError):
+    """Raised when a geth-format genesis.json is malformed or asks for rules py-evm lacks."""
+
+    message = "bad genesis file"
+
+
 class TxRejected(ChainError):
     """Raised when a transaction is refused before it reaches the pool (geth code -32000)."""
 
@@ -48,6 +54,12 @@ class InvalidSender(TxRejected):
     """Raised when a transaction's signature does not recover to an address."""
 
     message = "invalid sender"
+
+
+class InvalidBlobSidecar(TxRejected):
+    """Raised when a blob transaction's blobs, commitments or proofs do not match its hashes."""
+
+    message = "invalid blob sidecar"
 
 
 class InvalidChainId(TxRejected):
@@ -260,3 +272,9 @@ class InvalidBlockRange(ChainError):
     """Raised when a log query's fromBlock is after its toBlock (an invalid-params error)."""
 
     message = "invalid block range params"
+
+
+class BlockRangeBeyondHead(InvalidBlockRange):
+    """Raised when a log query names a block after the head (an invalid-params error)."""
+
+    message = "block range extends beyond current head block"

@@ -28,6 +28,20 @@ def next_base_fee(parent_gas_used: int, parent_gas_limit: int, parent_base_fee: 
     return max(fee, floor)
 
 
+GAS_LIMIT_BOUND_DIVISOR = 1024
+
+
+def next_gas_limit(parent_gas_limit: int, desired: int) -> int:
+    """Return a block's gas limit moved from its parent's toward `desired` by at most the step
+    Ethereum allows (parent / 1024 - 1), as geth's miner does."""
+    step = parent_gas_limit // GAS_LIMIT_BOUND_DIVISOR - 1
+    if parent_gas_limit < desired:
+        return min(parent_gas_limit + step, desired)
+    if parent_gas_limit > desired:
+        return max(parent_gas_limit - step, desired)
+    return parent_gas_limit
+
+
 def suggested_tip(recent_tips: Sequence[int]) -> int:
     """Return the tip to suggest: the 60th percentile of recent tips, 0 on an idle chain.
 

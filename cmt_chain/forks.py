@@ -67,8 +67,17 @@ def fork_id(genesis_hash: bytes, activations: tuple[int, ...] = ()) -> bytes:
     return checksum.to_bytes(4, "big")
 
 
-def current_fork(chain_id: int, genesis_hash: bytes) -> ForkConfig:
-    """Return the fork in force: Prague since genesis (no fork is scheduled after it)."""
-    return ForkConfig(activation_time=0, blob_schedule=PRAGUE_BLOBS, chain_id=chain_id,
-                      fork_id=fork_id(genesis_hash), precompiles=PRAGUE_PRECOMPILES,
-                      system_contracts=PRAGUE_SYSTEM_CONTRACTS)
+def current_fork(chain_id: int, genesis_hash: bytes, genesis_time: int = 0,
+                 activations: tuple[tuple[str, str, int], ...] = ()) -> ForkConfig:
+    """Return the fork in force, Prague (the last this node runs), and its EIP-2124 fork id.
+
+    `activations` are the chain's (fork, "block" | "time", at) schedule: a node's own chain has
+    Prague at block 0; an imported Ethereum chain its whole history, whose block and time
+    activations after genesis fold into the fork id (each once, blocks first, as EIP-6122).
+    """
+    blocks = sorted({at for _, kind, at in activations if kind == "block" and at > 0})
+    times = sorted({at for _, kind, at in activations if kind == "time" and at > genesis_time})
+    prague = [at for name, kind, at in activations if name == "prague" and kind == "time"]
+    return ForkConfig(activation_time=prague[0] if prague else 0, blob_schedule=PRAGUE_BLOBS,
+                      chain_id=chain_id, fork_id=fork_id(genesis_hash, (*blocks, *times)),
+                      precompiles=PRAGUE_PRECOMPILES, system_contracts=PRAGUE_SYSTEM_CONTRACTS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +20,16 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import to_checksum_address
 
-from . import errors, execution, fees, forks, proofs
+from . import chainspec, errors, execution, fees, forks, proofs
 from .accounts import DevAccount, dev_accounts, load_or_create_key, validator_address
-from .block import Header
-from .calls import NO_OVERRIDES, CallOverrides, CallRequest, decode_revert_reason
+from .block import Header, PayloadAttributes, Withdrawal
+from .calls import (
+    NO_OVERRIDES,
+    AccessListResult,
+    CallOverrides,
+    CallRequest,
+    decode_revert_reason,
+)
 from .chain import Chain
 from .cheats import Cheats, PatchedReader, impersonated_transaction
 from .config import Config
@@ -30,8 +37,9 @@ from .events import EventBus, NewPendingTx
 from .executor import Executor, ProcessExecutor, ThreadExecutor
 from .logs import LocatedLog, LogFilter, find_logs, logs_in_block
 from .producer import Producer
+from .storage import schema
 from .storage.kv import Store, open_store
-from .transaction import ACCESS_LIST, DYNAMIC_FEE, LEGACY, Transaction, decode_transaction
+from .transaction import ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, Transaction, decode_transaction
 from .txpool import PoolLimits, TxPool
 
 log = logging.getLogger(__name__)
@@ -45,6 +53,17 @@ class FeeHistory:
     base_fees: list[int]  # one per block, plus the next block's
     gas_used_ratios: list[float]
     rewards: list[list[int]]
+    blob_base_fees: list[int]  # one per block (0 before Cancun), plus the next block's
+    blob_gas_used_ratios: list[float]
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """A block built but not stored (testing_buildBlockV1), with what its producer earns."""
+
+    built: execution.BuiltBlock
+    withdrawals: tuple[Withdrawal, ...]
+    value: int  # fees the fee recipient receives
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +74,18 @@ class BlockRef:
     number: int | None = None
     hash: bytes | None = None
     require_canonical: bool = False
+
+
+def adopt_stored_chain(config: Config, store: Store) -> Config:
+    """Return the config for the chain the data folder holds: an imported Ethereum chain
+    (geth genesis) brings its chain id and Ethereum's fees (no minimum gas price), and has no
+    dev accounts (the mnemonic's accounts hold nothing there)."""
+    stored = store.get(schema.META, schema.CHAIN_SPEC_KEY)
+    spec = chainspec.from_json(stored.decode()) if stored else None
+    if spec is None or not spec.burn_base_fee:
+        return config
+    return (config.replace("network", chain_id=spec.chain_id)
+            .replace("fees", min_gas_price=0).replace("genesis", dev_accounts=0))
 
 
 class Node:
@@ -69,9 +100,12 @@ class Node:
         self._accounts_at = b""
         self._accounts: dict[bytes, tuple[int, int]] = {}
         self._head_reader = self.chain.state_at(self.chain.head)
+        ethereum = self.chain.spec.burn_base_fee  # an imported Ethereum chain
         self.pool = TxPool(config.txpool, PoolLimits(
-            chain_id=config.network.chain_id, block_gas_limit=config.genesis.gas_limit,
-            min_gas_price=config.fees.min_gas_price), self._account_state)
+            chain_id=config.network.chain_id, block_gas_limit=(
+                self.chain.head.gas_limit if ethereum else config.genesis.gas_limit),
+            min_gas_price=config.fees.min_gas_price, accept_blobs=ethereum),
+            self._account_state)
         self.executor: Executor = ThreadExecutor(store)
         self.producer = Producer(self.chain, self.pool, config.mining, validator_key, self.events,
                                  self.executor)
@@ -91,7 +125,7 @@ class Node:
         key = load_or_create_key(key_path)
         store = open_store(data_dir / "chaindb", config.storage.sync_writes)
         try:
-            return cls(config, store, key)
+            return cls(adopt_stored_chain(config, store), store, key)
         except Exception:
             store.close()
             raise
@@ -163,13 +197,18 @@ class Node:
         return proofs.account_proof(self.store, self.resolve(ref).state_root, address, slots)
 
     def fork(self) -> forks.ForkConfig:
-        return forks.current_fork(self.config.network.chain_id, self.chain.genesis.hash)
+        spec = self.chain.spec
+        return forks.current_fork(spec.chain_id, self.chain.genesis.hash,
+                                  self.chain.genesis.timestamp, spec.activations)
 
     # --- transactions -------------------------------------------------------------------------
 
     def submit_raw(self, raw: bytes) -> bytes:
         """Decode, validate and pool a signed transaction; return its hash."""
-        return self.submit(decode_transaction(raw))
+        tx = decode_transaction(raw)
+        if tx.type == BLOB:
+            execution.blobs.verify_sidecar(tx)
+        return self.submit(tx)
 
     def submit(self, tx: Transaction) -> bytes:
         base_fee = self.chain.next_base_fee(self.chain.head)
@@ -251,6 +290,15 @@ class Node:
                                            decode_revert_reason(result.output))
         raise errors.ExecutionFailed(result.error)
 
+    async def create_access_list(self, request: CallRequest, ref: BlockRef,
+                                 ) -> AccessListResult:
+        """Run eth_createAccessList: the call's access list and its gas with it."""
+        header = self.resolve(ref)
+        return await asyncio.to_thread(
+            execution.create_access_list, self.store, header.state_root,
+            self.chain.env_at(header), request, min(self.config.rpc.gas_cap, header.gas_limit),
+            self.config.rpc.evm_timeout)
+
     async def estimate_gas(self, request: CallRequest, ref: BlockRef,
                            overrides: CallOverrides = NO_OVERRIDES) -> int:
         return await asyncio.to_thread(self.estimate_gas_sync, request, ref, overrides)
@@ -288,6 +336,36 @@ class Node:
         self.cheats.take_snapshot(snapshot_id)
         return True
 
+    # --- building without storing ---------------------------------------------------------------
+
+    async def build_payload(self, parent_hash: bytes, attributes: PayloadAttributes,
+                            raws: list[bytes] | None, extra_data: bytes) -> Payload:
+        """Build a block on any known block, as geth's testing_buildBlockV1; store nothing.
+
+        `raws` None takes the pool's transactions; given ones must all apply. The gas limit
+        moves toward the configured one as geth's miner moves it toward its gas ceiling.
+        """
+        parent = self.chain.header_by_hash(parent_hash)
+        if parent is None:
+            raise errors.UnknownBlockHash()
+        env = dataclasses.replace(
+            self.chain.block_env(parent, attributes.timestamp, attributes.fee_recipient,
+                                 fees.next_gas_limit(parent.gas_limit,
+                                                     self.config.genesis.gas_limit)),
+            prev_randao=attributes.prev_randao,
+            parent_beacon_block_root=attributes.parent_beacon_block_root)
+        candidates = ([decode_transaction(raw) for raw in raws] if raws is not None
+                      else list(self.pool.select(env.base_fee)))
+        built = await asyncio.to_thread(functools.partial(
+            execution.build_block, self.store, parent.state_root, parent.hash, env, candidates,
+            extra_data=extra_data, withdrawals=attributes.withdrawals))
+        if raws is not None and built.rejected:
+            raise built.rejected[0][1]
+        burned = env.base_fee if env.burn_base_fee else 0
+        value = sum((tx.effective_gas_price(env.base_fee) - burned) * r.gas_used
+                    for tx, r in zip(built.transactions, built.receipts, strict=True))
+        return Payload(built, attributes.withdrawals, value)
+
     # --- fees ---------------------------------------------------------------------------------
 
     def suggested_tip(self) -> int:
@@ -311,6 +389,8 @@ class Node:
         last = self.resolve(newest).number
         first = max(0, last - count + 1) if count else last + 1
         base_fees, ratios, rewards = [], [], []
+        blob_fees: list[int] = []
+        blob_ratios: list[float] = []
         for number in range(first, last + 1):
             block = self.chain.block_by_number(number)
             assert block is not None
@@ -318,6 +398,8 @@ class Node:
             base_fee = header.base_fee_per_gas or 0
             base_fees.append(base_fee)
             ratios.append(header.gas_used / header.gas_limit if header.gas_limit else 0.0)
+            blob_fees.append(self.chain.blob_base_fee(header) or 0)
+            blob_ratios.append(self.chain.blob_gas_ratio(header))
             if percentiles is not None:
                 receipts = self.chain.receipts(block.hash) or ()
                 tips = [(tx.effective_tip(base_fee), r.gas_used)
@@ -326,17 +408,24 @@ class Node:
         last_header = self.chain.header_by_number(last)
         assert last_header is not None
         base_fees.append(self.chain.next_base_fee(last_header))
-        return FeeHistory(first, base_fees, ratios, rewards)
+        blob_fees.append(self.chain.next_blob_base_fee(last_header))
+        return FeeHistory(first, base_fees, ratios, rewards, blob_fees, blob_ratios)
 
     # --- logs ---------------------------------------------------------------------------------
 
-    def logs(self, criteria: LogFilter) -> list[LocatedLog]:
-        """Return the logs matching eth_getLogs criteria."""
+    def logs(self, criteria: LogFilter, within_head: bool = False) -> list[LocatedLog]:
+        """Return the logs matching eth_getLogs criteria.
+
+        `within_head` (eth_getLogs, as geth) refuses a range that ends after the head; a polling
+        filter's range may reach into blocks still to come.
+        """
         if criteria.block_hash is not None:
             if self.chain.header_by_hash(criteria.block_hash) is None:
                 raise errors.UnknownLogBlock()
             return logs_in_block(self.chain, criteria.block_hash, criteria)
         first, last = self.log_range(criteria)
+        if within_head and self._log_bound(criteria.to_block, 0) > self.chain.head.number:
+            raise errors.BlockRangeBeyondHead()
         return find_logs(self.chain, criteria, first, last)
 
     def log_range(self, criteria: LogFilter) -> tuple[int, int]:

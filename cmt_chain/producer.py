@@ -1,15 +1,17 @@
 """The block producer: the one task that turns pooled transactions into sealed blocks.
 
-Mining modes: `interval` (a block every N seconds; empty blocks optional) and `instant` (a block
-as soon as transactions wait, as anvil's automine). Each block: select from the pool, execute in a
-worker thread (so the event loop keeps serving RPC), seal with the validator key, store through
-`chain.add_block`, prune the pool. `produce` is also called directly by dev methods (`evm_mine`).
+Mining modes: `interval` (a block every N seconds; empty blocks optional), `instant` (a block as
+soon as transactions wait, as anvil's automine) and `off` (blocks only from dev methods). Each
+block: select from the pool, execute in a worker thread (so the event loop keeps serving RPC),
+seal with the validator key, store through `chain.add_block`, prune the pool. `produce` is also
+called directly by dev methods (`evm_mine`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 
@@ -119,8 +121,9 @@ class Producer:
             candidates = list(self.pool.select(base_fee))
             if not candidates and not allow_empty:
                 return None
-            env = self.chain.block_env(parent, self._timestamp(parent.timestamp, timestamp),
-                                       self.coinbase)
+            env = dataclasses.replace(self.chain.block_env(
+                parent, self._timestamp(parent.timestamp, timestamp), self.coinbase),
+                base_fee=base_fee)  # next_base_fee: the rule, or a dev-mode override
             patch = self.cheats.overrides() if self.cheats is not None else ()
             started = time.perf_counter()
             built = await self.executor.build(BuildRequest(

@@ -33,6 +33,7 @@ class Receipt:
     logs: tuple[Log, ...]
     gas_used: int
     contract_address: bytes | None = None
+    state_root: bytes | None = None  # pre-Byzantium receipts carry the post-state, not a status
 
     @property
     def bloom(self) -> bytes:
@@ -41,16 +42,18 @@ class Receipt:
     def encode_consensus(self) -> bytes:
         """Return the receipt as the receipts trie and `debug_getRawReceipts` carry it."""
         body = rlp.encode([
-            self.status, self.cumulative_gas_used, self.bloom,
+            self.status if self.state_root is None else self.state_root,
+            self.cumulative_gas_used, self.bloom,
             [log.rlp_fields() for log in self.logs],
         ])
         return body if self.tx_type == 0 else bytes([self.tx_type]) + body
 
     def encode_storage(self) -> list[Any]:
-        return [
+        item = [
             self.tx_type, self.status, self.cumulative_gas_used, self.gas_used,
             self.contract_address or b"", [log.rlp_fields() for log in self.logs],
         ]
+        return item if self.state_root is None else [*item, self.state_root]
 
     @classmethod
     def decode_storage(cls, item: list[Any]) -> Receipt:
@@ -60,6 +63,7 @@ class Receipt:
             cumulative_gas_used=as_int(item[2]), gas_used=as_int(item[3]),
             contract_address=item[4] or None,
             logs=tuple(Log(address=log[0], topics=tuple(log[1]), data=log[2]) for log in item[5]),
+            state_root=item[6] if len(item) > 6 else None,
         )
 
 

@@ -8,7 +8,7 @@ again. Called by the RPC edge (`eth_sendRawTransaction`), storage (block bodies)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import rlp
@@ -21,6 +21,7 @@ from . import errors
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 LEGACY, ACCESS_LIST, DYNAMIC_FEE, BLOB, SET_CODE = 0, 1, 2, 3, 4
 MAX_UINT256 = 2**256 - 1
+GAS_PER_BLOB = 2**17  # EIP-4844
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +63,18 @@ class Transaction:
     authorization_list: tuple[Authorization, ...] = ()
     max_fee_per_blob_gas: int | None = None
     blob_versioned_hashes: tuple[bytes, ...] = ()
+    # (blobs, commitments, proofs) of a blob transaction sent in its network form; never stored
+    blob_sidecar: tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[bytes, ...]] | None = field(
+        default=None, compare=False, repr=False)
 
     @property
     def gas_price(self) -> int:
         return self.max_fee_per_gas
+
+    @property
+    def blob_gas(self) -> int:
+        """Return the blob gas this transaction uses (EIP-4844; 0 unless type 3)."""
+        return len(self.blob_versioned_hashes) * GAS_PER_BLOB
 
     @property
     def is_protected(self) -> bool:
@@ -197,6 +206,8 @@ def _decode_typed(raw: bytes, known_sender: bytes | None) -> Transaction:
     tx_type = raw[0]
     layout = _TYPED_LAYOUT[tx_type]
     items = rlp.decode(raw[1:])
+    if tx_type == BLOB and isinstance(items, list) and items and isinstance(items[0], list):
+        return _decode_blob_network_form(items, known_sender)
     _check_field_count(items, len(layout) + 3, _GETH_NAMES[tx_type])
     fields = dict(zip(layout, items[: len(layout)], strict=True))
     y_parity, r, s = (_uint(items[-3], "yParity"), _uint(items[-2], "r"), _uint(items[-1], "s"))
@@ -224,6 +235,19 @@ def _decode_typed(raw: bytes, known_sender: bytes | None) -> Transaction:
                               if tx_type == BLOB else None),
         blob_versioned_hashes=_hashes(fields.get("blobVersionedHashes", [])),
     )
+
+
+def _decode_blob_network_form(items: list[Any], known_sender: bytes | None) -> Transaction:
+    """Decode `[tx, blobs, commitments, proofs]` (EIP-4844's network form) to the transaction
+    as blocks hold it, with the sidecar kept beside it for the pool's check."""
+    if len(items) != 4 or not all(isinstance(part, list) for part in items[1:]):
+        raise errors.InvalidTransactionEncoding(
+            "rlp: blob transaction network form is [tx, blobs, commitments, proofs]")
+    blobs, commitments, proofs = (tuple(part) for part in items[1:])
+    if any(not isinstance(x, bytes) for x in blobs + commitments + proofs):
+        raise errors.InvalidTransactionEncoding("rlp: blobs, commitments, proofs are bytes")
+    tx = _decode_typed(bytes([BLOB]) + rlp.encode(items[0]), known_sender)
+    return replace(tx, blob_sidecar=(blobs, commitments, proofs))
 
 
 def _access_list(items: Any) -> AccessList:

@@ -54,6 +54,7 @@ class PoolLimits:
     chain_id: int
     block_gas_limit: int
     min_gas_price: int
+    accept_blobs: bool = False  # an imported Ethereum chain takes blob transactions
 
 
 class TxPool:
@@ -101,7 +102,7 @@ class TxPool:
         if len(tx.raw) > self.config.max_tx_size:
             raise errors.OversizedData(
                 f"transaction size {len(tx.raw)}, limit {self.config.max_tx_size}")
-        if tx.type == BLOB:
+        if tx.type == BLOB and not limits.accept_blobs:
             raise errors.UnsupportedTxType("blob transactions are not accepted")
         if tx.type == LEGACY and not tx.is_protected:
             if not self.config.allow_unprotected:

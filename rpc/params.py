@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cmt_chain.block import ZERO_HASH, PayloadAttributes, Withdrawal
 from cmt_chain.calls import (
     AccountOverride,
     BlockOverride,
@@ -362,3 +363,42 @@ def block_overrides(value: Any) -> BlockOverride:
         prev_randao=field("prevRandao", "random", parse=hash32),
         base_fee=field("baseFeePerGas", "baseFee", parse=quantity),
     )
+
+
+def _required(obj: dict[str, Any], key: str, parser: Any) -> Any:
+    if obj.get(key) is None:
+        raise InvalidParams(f"missing required field '{key}'")
+    return optional_field(obj, key, parser)
+
+
+def withdrawal(value: Any) -> Withdrawal:
+    if not isinstance(value, dict):
+        raise InvalidParams("withdrawal: expected an object")
+    return Withdrawal(index=_required(value, "index", uint64),
+                      validator_index=_required(value, "validatorIndex", uint64),
+                      address=_required(value, "address", address),
+                      amount=_required(value, "amount", uint64))
+
+
+def payload_attributes(value: Any) -> PayloadAttributes:
+    """Parse the engine API's payload attributes (V3: withdrawals, parent beacon block root)."""
+    if not isinstance(value, dict):
+        raise InvalidParams("expected payload attributes object")
+    withdrawals = value.get("withdrawals") or []
+    if not isinstance(withdrawals, list):
+        raise InvalidParams("withdrawals: expected an array")
+    return PayloadAttributes(
+        timestamp=_required(value, "timestamp", uint64),
+        prev_randao=_required(value, "prevRandao", hash32),
+        fee_recipient=_required(value, "suggestedFeeRecipient", address),
+        withdrawals=tuple(withdrawal(w) for w in withdrawals),
+        parent_beacon_block_root=optional_field(value, "parentBeaconBlockRoot", hash32)
+        or ZERO_HASH)
+
+
+def raw_transactions_or_null(value: Any) -> list[bytes] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise InvalidParams("expected an array of raw transactions or null")
+    return [data(raw) for raw in value]

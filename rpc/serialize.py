@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cmt_chain.block import Block, Header
+from cmt_chain.block import Block, Header, Withdrawal
+from cmt_chain.calls import AccessListResult
 from cmt_chain.forks import ForkConfig
 from cmt_chain.logs import LocatedLog
 from cmt_chain.proofs import AccountProof
@@ -49,16 +50,13 @@ def header(h: Header) -> dict[str, Any]:
 def block(b: Block, full_transactions: bool) -> dict[str, Any]:
     out = header(b.header)
     out["size"] = qty(b.size())
-    out["totalDifficulty"] = qty(b.header.difficulty)
     out["uncles"] = [hexb(u.hash) for u in b.uncles]
     if full_transactions:
         out["transactions"] = [transaction(tx, b, i) for i, tx in enumerate(b.transactions)]
     else:
         out["transactions"] = [hexb(tx.hash) for tx in b.transactions]
     if b.withdrawals is not None:
-        out["withdrawals"] = [
-            {"index": qty(w.index), "validatorIndex": qty(w.validator_index),
-             "address": hexb(w.address), "amount": qty(w.amount)} for w in b.withdrawals]
+        out["withdrawals"] = [_withdrawal(w) for w in b.withdrawals]
     return out
 
 
@@ -104,14 +102,57 @@ def access_list(entries: tuple[tuple[bytes, tuple[int, ...]], ...]) -> list[dict
             for a, keys in entries]
 
 
-def receipt(r: Receipt, b: Block, index: int, first_log_index: int) -> dict[str, Any]:
+def payload(h: Header, transactions: tuple[Transaction, ...], withdrawals: tuple[Withdrawal, ...],
+            requests: tuple[bytes, ...], value: int) -> dict[str, Any]:
+    """Serialize a built block as the engine API's execution payload envelope (V4)."""
+    sidecars = [tx.blob_sidecar for tx in transactions if tx.blob_sidecar]
+    return {
+        "executionPayload": {
+            "parentHash": hexb(h.parent_hash), "feeRecipient": hexb(h.coinbase),
+            "stateRoot": hexb(h.state_root), "receiptsRoot": hexb(h.receipts_root),
+            "logsBloom": hexb(h.logs_bloom), "prevRandao": hexb(h.mix_hash),
+            "blockNumber": qty(h.number), "gasLimit": qty(h.gas_limit),
+            "gasUsed": qty(h.gas_used), "timestamp": qty(h.timestamp),
+            "extraData": hexb(h.extra_data), "baseFeePerGas": qty(h.base_fee_per_gas or 0),
+            "blockHash": hexb(h.hash), "transactions": [hexb(tx.raw) for tx in transactions],
+            "withdrawals": [_withdrawal(w) for w in withdrawals],
+            "blobGasUsed": qty(h.blob_gas_used or 0), "excessBlobGas": qty(h.excess_blob_gas or 0),
+        },
+        "blockValue": qty(value),
+        "blobsBundle": {
+            "commitments": [hexb(c) for _, commitments, _ in sidecars for c in commitments],
+            "proofs": [hexb(p) for _, _, proofs in sidecars for p in proofs],
+            "blobs": [hexb(b) for blobs, _, _ in sidecars for b in blobs],
+        },
+        "executionRequests": [hexb(r) for r in requests],
+        "shouldOverrideBuilder": False,
+    }
+
+
+def _withdrawal(w: Withdrawal) -> dict[str, Any]:
+    return {"index": qty(w.index), "validatorIndex": qty(w.validator_index),
+            "address": hexb(w.address), "amount": qty(w.amount)}
+
+
+def access_list_result(result: AccessListResult) -> dict[str, Any]:
+    """Serialize eth_createAccessList's answer; `error` only when the call failed."""
+    out: dict[str, Any] = {"accessList": access_list(result.access_list),
+                           "gasUsed": qty(result.gas_used)}
+    if result.error is not None:
+        out["error"] = result.error
+    return out
+
+
+def receipt(r: Receipt, b: Block, index: int, first_log_index: int,
+            blob_gas_price: int | None = None) -> dict[str, Any]:
+    """Serialize a receipt; `blob_gas_price` is the block's (Cancun on), for blob transactions."""
     tx = b.transactions[index]
     logs = [
         log(LocatedLog(entry, b.hash, b.number, b.header.timestamp, tx.hash, index,
                        first_log_index + i))
         for i, entry in enumerate(r.logs)
     ]
-    return {
+    out = {
         "blockHash": hexb(b.hash), "blockNumber": qty(b.number),
         "contractAddress": hexb(r.contract_address) if r.contract_address else None,
         "cumulativeGasUsed": qty(r.cumulative_gas_used),
@@ -121,12 +162,20 @@ def receipt(r: Receipt, b: Block, index: int, first_log_index: int) -> dict[str,
         "to": hexb(tx.to) if tx.to else None, "transactionHash": hexb(tx.hash),
         "transactionIndex": qty(index), "type": qty(r.tx_type),
     }
+    if r.state_root is not None:  # before Byzantium: the post-state root instead of a status
+        del out["status"]
+        out["root"] = hexb(r.state_root)
+    if tx.type == BLOB:
+        out["blobGasUsed"] = qty(tx.blob_gas)
+        out["blobGasPrice"] = qty(blob_gas_price or 0)
+    return out
 
 
-def block_receipts(b: Block, receipts: tuple[Receipt, ...]) -> list[dict[str, Any]]:
+def block_receipts(b: Block, receipts: tuple[Receipt, ...],
+                   blob_gas_price: int | None = None) -> list[dict[str, Any]]:
     out, log_index = [], 0
     for index, r in enumerate(receipts):
-        out.append(receipt(r, b, index, log_index))
+        out.append(receipt(r, b, index, log_index, blob_gas_price))
         log_index += len(r.logs)
     return out
 

@@ -15,11 +15,12 @@ py-evm's `AccountDB` is general-purpose, and a block of transfers spends most of
 - each message re-analyses its code's jump destinations: `code_analysis.py` shares them.
 The root and the nodes written are the same: tests/unit/test_patricia.py checks the trie rule,
 tests/unit/test_execution_equivalence.py whole blocks against py-evm's own chain. Used by
-`vm.make_state` for block building.
+`vm.make_state` for block building, through `block_state_class(fork)`.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any, cast
 
 from eth.constants import BLANK_ROOT_HASH
@@ -30,14 +31,13 @@ from eth.db.hash_trie import HashTrie
 from eth.db.journal import JournalDB
 from eth.rlp.accounts import Account
 from eth.validation import validate_canonical_address, validate_uint64, validate_uint256
-from eth.vm.forks.prague.computation import PragueComputation
-from eth.vm.forks.prague.state import PragueState
 from eth_hash.auto import keccak
 from eth_typing import Address
 from lru import LRU
 from rlp.codec import encode_raw
 
 from ..patricia import update_trie
+from . import forks
 from .block_storage import BlockStorageDB
 from .code_analysis import shared_code_stream
 from .node_cache import NodeCachingTrie
@@ -101,16 +101,19 @@ def _quantity(value: int) -> bytes:
     return value.to_bytes((value.bit_length() + 7) // 8, "big")  # 0 is b"", as RLP wants
 
 
-class BlockComputation(PragueComputation):
-    """Prague computation whose code's jump analysis is shared across transactions."""
+class SharedCodeAnalysis:
+    """Mixed into a fork's computation: its code's jump analysis is shared across runs."""
 
     def __init__(self, state: Any, message: Any, transaction_context: Any) -> None:
-        super().__init__(state, message, transaction_context)
+        super().__init__(state, message, transaction_context)  # type: ignore[call-arg]
         self.code = shared_code_stream(message.code)
 
 
-class BlockState(PragueState):
-    """Prague state whose accounts are kept by `BlockAccountDB`."""
-
-    account_db_class = BlockAccountDB
-    computation_class = BlockComputation
+@functools.cache
+def block_state_class(fork: str) -> type:
+    """Return the fork's py-evm state class, with `BlockAccountDB` and shared code analysis."""
+    base = forks.vm_class(fork).get_state_class()
+    computation = type(f"Block{base.computation_class.__name__}",
+                       (SharedCodeAnalysis, base.computation_class), {})
+    return type(f"Block{base.__name__}", (base,), {
+        "account_db_class": BlockAccountDB, "computation_class": computation})

@@ -7,6 +7,8 @@ as it spends gas.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import threading
 import time
 from typing import Any
@@ -31,9 +33,10 @@ from ..calls import (
 )
 from ..storage.kv import Store
 from ..storage.state import StateOverlay
+from . import forks
 from .accounts import apply_overrides
 from .blocks import MIN_TX_GAS
-from .vm import BUILDER, evm_log, make_state, validation_error
+from .vm import evm_log, make_state, validation_error
 
 
 class _CallDeadline(Exception):
@@ -43,27 +46,67 @@ class _CallDeadline(Exception):
 _deadline = threading.local()
 
 
-class _DeadlineComputation(PragueComputation):
-    """A computation that checks the calling thread's deadline as it spends gas."""
+class _DeadlineCheck:
+    """Makes a computation check the calling thread's deadline as it spends gas."""
 
     def consume_gas(self, amount: int, reason: str) -> None:
         limit = getattr(_deadline, "at", None)
         if limit is not None and time.monotonic() > limit:
             raise _CallDeadline()
-        super().consume_gas(amount, reason)
+        super().consume_gas(amount, reason)  # type: ignore[misc]
+
+
+class _DeadlineComputation(_DeadlineCheck, PragueComputation):
+    """Prague's computation with the deadline check."""
 
 
 class _CallState(PragueState):
     computation_class = _DeadlineComputation
 
 
+@functools.cache
+def _call_state_class(fork: str) -> type:
+    """Return the fork's state class with the deadline check (calls at an imported chain's
+    older blocks run under that block's fork)."""
+    if fork == "prague":
+        return _CallState
+    state_class = forks.vm_class(fork).get_state_class()
+    base = state_class.computation_class
+    computation = type(f"_Deadline{base.__name__}", (_DeadlineCheck, base), {})
+    return type(f"_Call{state_class.__name__}", (state_class,), {"computation_class": computation})
+
+
+class _AccessRecorder:
+    """Makes a state note every account and storage slot the EVM checks for warmth: each one
+    an opcode touches, reverted frames included (what eth_createAccessList lists)."""
+
+    accessed: dict[bytes, set[int]]
+
+    def is_address_warm(self, address: Address) -> bool:
+        self.accessed.setdefault(bytes(address), set())
+        return super().is_address_warm(address)  # type: ignore[misc]
+
+    def is_storage_warm(self, address: Address, slot: int) -> bool:
+        self.accessed.setdefault(bytes(address), set()).add(slot)
+        return super().is_storage_warm(address, slot)  # type: ignore[misc]
+
+
+@functools.cache
+def _recording_state_class(fork: str) -> type:
+    return type(f"_Recording{fork}", (_AccessRecorder, _call_state_class(fork)), {})
+
+
 def call(store: Store, state_root: bytes, env: BlockEnv, request: CallRequest,
-         gas_cap: int, timeout: float, overrides: CallOverrides = NO_OVERRIDES) -> CallResult:
-    """Execute a call on a throwaway copy of the state; nothing is written."""
+         gas_cap: int, timeout: float, overrides: CallOverrides = NO_OVERRIDES,
+         accessed: dict[bytes, set[int]] | None = None) -> CallResult:
+    """Execute a call on a throwaway copy of the state; nothing is written.
+
+    With `accessed`, every account and slot the call touches is added to it.
+    """
     _deadline.at = time.monotonic() + timeout
     try:
         return _run_call(store, state_root, overrides.apply_to_env(env), request, gas_cap,
-                         overrides.accounts)
+                         overrides.accounts, accessed)
     except _CallDeadline:
         raise errors.CallTimeout(timeout) from None
     finally:
@@ -71,15 +114,20 @@ def call(store: Store, state_root: bytes, env: BlockEnv, request: CallRequest,
 
 
 def _run_call(store: Store, state_root: bytes, env: BlockEnv, request: CallRequest,
-              gas_cap: int, accounts: tuple[tuple[bytes, AccountOverride], ...]) -> CallResult:
+              gas_cap: int, accounts: tuple[tuple[bytes, AccountOverride], ...],
+              accessed: dict[bytes, set[int]] | None = None) -> CallResult:
     priced = any(p is not None and p > 0 for p in (
         request.gas_price, request.max_fee_per_gas))
     # As geth: a call that names no price runs without the base fee check (and BASEFEE reads 0).
     call_env = env if priced else _with_base_fee(env, 0)
-    state = make_state(StateOverlay(store), state_root, call_env, _CallState)
+    state_class = (_call_state_class(env.fork) if accessed is None
+                   else _recording_state_class(env.fork))
+    state = make_state(StateOverlay(store), state_root, call_env, state_class)
+    if accessed is not None:
+        state.accessed = accessed
     apply_overrides(state, accounts)
     gas = min(request.gas if request.gas is not None else gas_cap, gas_cap)
-    evm_tx = _call_transaction(state, request, gas, env.chain_id)
+    evm_tx = _call_transaction(state, request, gas, env.chain_id, env.fork)
     if gas < evm_tx.intrinsic_gas:
         raise errors.IntrinsicGasTooLow(f"gas {gas}, minimum needed {evm_tx.intrinsic_gas}")
     try:
@@ -87,33 +135,40 @@ def _run_call(store: Store, state_root: bytes, env: BlockEnv, request: CallReque
     except ValidationError as exc:
         raise _call_validation_error(str(exc), request, state, gas) from None
     used = gas - computation.get_gas_remaining()
+    charged = forks.vm_class(env.fork).finalize_gas_used(evm_tx, computation)
     if computation.is_error:
-        return CallResult(False, computation.output, used, _error_text(computation.error))
+        return CallResult(False, computation.output, used, _error_text(computation.error),
+                          gas_charged=charged)
     logs = tuple(evm_log(entry) for entry in computation.get_log_entries())
-    return CallResult(True, computation.output, used, logs=logs)
+    return CallResult(True, computation.output, used, logs=logs, gas_charged=charged)
 
 
 def _with_base_fee(env: BlockEnv, base_fee: int) -> BlockEnv:
-    return BlockEnv(env.number, env.timestamp, env.coinbase, env.gas_limit, base_fee,
-                    env.chain_id, env.prev_randao, env.ancestor_hashes,
-                    env.parent_beacon_block_root)
+    return dataclasses.replace(env, base_fee=base_fee)
 
 
-def _call_transaction(state: Any, request: CallRequest, gas: int, chain_id: int) -> Any:
+def _call_transaction(state: Any, request: CallRequest, gas: int, chain_id: int,
+                      fork: str) -> Any:
     nonce = request.nonce if request.nonce is not None else state.get_nonce(request.sender)
     to = Address(request.to or b"")
-    if request.max_fee_per_gas is not None or request.max_priority_fee_per_gas is not None:
+    builder = forks.transaction_builder(fork)
+    typed = forks.has_base_fee(fork)  # the fork knows 2930 and 1559 transactions
+    if not typed:
+        unsigned = builder.create_unsigned_transaction(
+            nonce=nonce, gas_price=request.gas_price or request.max_fee_per_gas or 0, gas=gas,
+            to=to, value=request.value, data=request.data)
+    elif request.max_fee_per_gas is not None or request.max_priority_fee_per_gas is not None:
         max_fee = request.max_fee_per_gas or 0
         tip = min(request.max_priority_fee_per_gas or 0, max_fee)
-        unsigned = BUILDER.new_unsigned_dynamic_fee_transaction(
+        unsigned = builder.new_unsigned_dynamic_fee_transaction(
             chain_id, nonce, tip, max_fee, gas, to, request.value, request.data,
             request.access_list)
     elif request.access_list:
-        unsigned = BUILDER.new_unsigned_access_list_transaction(
+        unsigned = builder.new_unsigned_access_list_transaction(
             chain_id, nonce, request.gas_price or 0, gas, to, request.value, request.data,
             request.access_list)
     else:
-        unsigned = BUILDER.create_unsigned_transaction(
+        unsigned = builder.create_unsigned_transaction(
             nonce=nonce, gas_price=request.gas_price or 0, gas=gas, to=to,
             value=request.value, data=request.data)
     return SpoofTransaction(unsigned, from_=request.sender)

@@ -1,8 +1,9 @@
-"""The py-evm fork in use and the conversions between its objects and the node's.
+"""The py-evm fork of calls and the conversions between its objects and the node's.
 
-Everything else in this package builds on it: which VM (Prague), how a node `Transaction` becomes
-py-evm's (its sender already recovered), how a state is opened at a root with a block's context,
-the fork's pre-block system updates, and how py-evm's messages map onto the node's errors.
+Everything else in this package builds on it: which VM calls run on (Prague), how a node
+`Transaction` becomes py-evm's (its sender already recovered), how a state is opened at a root
+with a block's context, the fork's pre-block system updates, and how py-evm's messages map onto
+the node's errors.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from .. import errors
 from ..calls import BlockEnv
 from ..receipt import Log
 from ..transaction import Transaction
-from .block_state import BlockState
+from . import forks
+from .block_state import block_state_class
 
 FORK_VM = PragueVM
 BUILDER: Any = FORK_VM.get_transaction_builder()
@@ -42,9 +44,10 @@ def validation_error(text: str) -> errors.ChainError:
     return errors.InvalidBlock(text)
 
 
-def to_evm_transaction(tx: Transaction) -> Any:
-    """Return py-evm's signed transaction for `tx`, with the already-recovered sender cached."""
-    evm_tx = _from_fields(tx) or BUILDER.decode(tx.raw)
+def to_evm_transaction(tx: Transaction, fork: str = "prague") -> Any:
+    """Return py-evm's signed transaction for `tx` under `fork`, its known sender cached."""
+    built = _from_fields(tx) if fork == "prague" else None
+    evm_tx = built or forks.transaction_builder(fork).decode(tx.raw)
     # The signature was verified when `tx` was decoded (its sender recovered): prime py-evm's
     # cached `sender` and skip its second verification, which would cost a full ECDSA recovery.
     evm_tx.__dict__["sender"] = tx.sender
@@ -76,13 +79,17 @@ def _signature_checked_at_decode() -> None:
     """Stand in for py-evm's signature check of a transaction whose sender is known."""
 
 
-def make_state(db: Any, state_root: bytes, env: BlockEnv, state_class: type = BlockState) -> Any:
+def make_state(db: Any, state_root: bytes, env: BlockEnv, state_class: type | None = None) -> Any:
+    """Open a state at `state_root` in the context of the block `env` (by default the block
+    builder's state class of `env.fork`)."""
+    state_class = state_class or block_state_class(env.fork)
     context = ExecutionContext(
         coinbase=Address(env.coinbase), timestamp=env.timestamp,
-        block_number=BlockNumber(env.number), difficulty=0, mix_hash=Hash32(env.prev_randao),
-        gas_limit=env.gas_limit, prev_hashes=[Hash32(h) for h in env.ancestor_hashes],
-        chain_id=env.chain_id,
-        base_fee_per_gas=env.base_fee, excess_blob_gas=0,
+        block_number=BlockNumber(env.number), difficulty=env.difficulty,
+        mix_hash=Hash32(env.prev_randao), gas_limit=env.gas_limit,
+        prev_hashes=[Hash32(h) for h in env.ancestor_hashes], chain_id=env.chain_id,
+        base_fee_per_gas=env.base_fee if forks.has_base_fee(env.fork) else None,
+        excess_blob_gas=env.excess_blob_gas if forks.has_blobs(env.fork) else None,
     )
     return state_class(AtomicDB(db), context, state_root)
 
@@ -98,14 +105,18 @@ class _BlockStub:
         self.parent_beacon_block_root = env.parent_beacon_block_root
 
 
+def vm_over(state: Any, fork: str) -> Any:
+    """Return the fork's py-evm VM around an open state, for its block-level system steps."""
+    vm_class = forks.vm_class(fork)
+    vm = vm_class.__new__(vm_class)
+    vm._state = state
+    return vm
+
+
 def preprocess(state: Any, env: BlockEnv, parent_hash: bytes) -> None:
     """Apply the fork's pre-transaction system updates (beacon roots, block hash history)."""
-    vm = FORK_VM.__new__(FORK_VM)
-    vm._state = state
     stub: Any = _BlockStub(env, parent_hash)
-    vm.block_preprocessing(stub)
-
-
+    vm_over(state, env.fork).block_preprocessing(stub)
 
 
 def evm_log(entry: tuple[bytes, tuple[int, ...], bytes]) -> Log:

@@ -27,6 +27,7 @@ GENESIS_KEY = b"genesis"            # -> hash of block 0
 CHAIN_ID_KEY = b"chain_id"          # -> chain id, 8 bytes BE
 VERSION_KEY = b"schema_version"     # -> SCHEMA_VERSION, 4 bytes BE
 VALIDATORS_KEY = b"validators"      # -> RLP [address, ...] of the genesis validator set
+CHAIN_SPEC_KEY = b"chain_spec"      # -> JSON: a geth genesis `config` (an imported chain's forks)
 
 
 def number_key(number: int) -> bytes:

@@ -11,13 +11,12 @@ from typing import Any
 
 from cmt_chain import errors
 from cmt_chain.calls import NO_OVERRIDES, BlockOverride, CallOverrides
-from cmt_chain.forks import MIN_BLOB_BASE_FEE
 from cmt_chain.node import BlockRef
 
 from .. import params as p
 from .. import serialize as s
 from ..errors import CLIENT_LIMIT_EXCEEDED, InvalidParams, RpcError
-from ..jsonrpc import Context, method, optional
+from ..jsonrpc import METHODS, Context, method, optional
 
 LATEST = BlockRef("latest")
 MAX_FEE_HISTORY = 1024
@@ -32,6 +31,18 @@ async def eth_chainId(ctx: Context) -> str:
 @method("eth_syncing")
 async def eth_syncing(ctx: Context) -> bool:
     return False
+
+
+@method("eth_capabilities")
+async def eth_capabilities(ctx: Context) -> dict[str, Any]:
+    """Tell what history the node serves: all of it (an archive node, nothing pruned)."""
+    head = ctx.node.chain.head
+    served = {"disabled": False, "oldestBlock": s.qty(0)}
+    proofs = "eth_getProof" in METHODS
+    return {"head": {"number": s.qty(head.number), "hash": s.hexb(head.hash)},
+            "state": served, "tx": served, "logs": served, "receipts": served,
+            "blocks": served,
+            "stateproofs": served if proofs else {"disabled": True, "oldestBlock": s.qty(0)}}
 
 
 @method("eth_blockNumber")
@@ -106,6 +117,16 @@ async def eth_gasPrice(ctx: Context) -> str:
     return s.qty(ctx.node.gas_price())
 
 
+@method("eth_baseFee")
+async def eth_baseFee(ctx: Context) -> str:
+    return s.qty(ctx.node.chain.next_base_fee(ctx.node.chain.head))
+
+
+@method("eth_blobBaseFee")
+async def eth_blobBaseFee(ctx: Context) -> str:
+    return s.qty(ctx.node.chain.next_blob_base_fee(ctx.node.chain.head))
+
+
 @method("eth_maxPriorityFeePerGas")
 async def eth_maxPriorityFeePerGas(ctx: Context) -> str:
     return s.qty(ctx.node.suggested_tip())
@@ -120,8 +141,8 @@ async def eth_feeHistory(ctx: Context, count: int, newest: BlockRef,
         "oldestBlock": s.qty(history.oldest),
         "baseFeePerGas": [s.qty(f) for f in history.base_fees],
         "gasUsedRatio": history.gas_used_ratios,
-        "baseFeePerBlobGas": [s.qty(0) for _ in history.base_fees],
-        "blobGasUsedRatio": [0.0 for _ in history.gas_used_ratios],
+        "baseFeePerBlobGas": [s.qty(f) for f in history.blob_base_fees],
+        "blobGasUsedRatio": history.blob_gas_used_ratios,
     }
     if percentiles is not None:
         out["reward"] = [[s.qty(r) for r in row] for row in history.rewards]
@@ -135,18 +156,6 @@ def _percentiles(value: Any) -> list[float]:
     if any(not 0 <= x <= 100 for x in value) or value != sorted(value):
         raise p.InvalidParams("reward percentiles must be ascending values in [0, 100]")
     return [float(x) for x in value]
-
-
-@method("eth_baseFee")
-async def eth_baseFee(ctx: Context) -> str:
-    """Return the base fee of the next block (execution-apis' eth_baseFee)."""
-    return s.qty(ctx.node.chain.next_base_fee(ctx.node.chain.head))
-
-
-@method("eth_blobBaseFee")
-async def eth_blobBaseFee(ctx: Context) -> str:
-    """Return the blob base fee: this chain carries no blobs, so EIP-4844's minimum."""
-    return s.qty(MIN_BLOB_BASE_FEE)
 
 
 @method("eth_config")
@@ -169,6 +178,11 @@ async def eth_estimateGas(ctx: Context, request: Any, ref: BlockRef, overrides: 
                           block: BlockOverride | None) -> str:
     overrides = dataclasses.replace(overrides, block=block)
     return s.qty(await ctx.node.estimate_gas(request, ref, overrides))
+
+
+@method("eth_createAccessList", p.call_request, optional(p.block_ref, BlockRef("pending")))
+async def eth_createAccessList(ctx: Context, request: Any, ref: BlockRef) -> dict[str, Any]:
+    return s.access_list_result(await ctx.node.create_access_list(request, ref))
 
 
 @method("eth_sendRawTransaction", p.data)
@@ -219,7 +233,8 @@ async def eth_getTransactionReceipt(ctx: Context, tx_hash: bytes) -> dict | None
     receipt, lookup = found
     receipts = ctx.node.chain.receipts(lookup.block.hash)
     first_log = sum(len(r.logs) for r in receipts[: lookup.index])
-    return s.receipt(receipt, lookup.block, lookup.index, first_log)
+    blob_price = ctx.node.chain.blob_base_fee(lookup.block.header)
+    return s.receipt(receipt, lookup.block, lookup.index, first_log, blob_price)
 
 
 @method("eth_getBlockReceipts", p.block_ref)
@@ -227,7 +242,8 @@ async def eth_getBlockReceipts(ctx: Context, ref: BlockRef) -> list | None:
     block = _block(ctx, ref)
     if block is None:
         return None
-    return s.block_receipts(block, ctx.node.chain.receipts(block.hash))
+    return s.block_receipts(block, ctx.node.chain.receipts(block.hash),
+                            ctx.node.chain.blob_base_fee(block.header))
 
 
 @method("eth_getBlockByNumber", p.block_number_or_tag, optional(p.boolean, False))
@@ -298,4 +314,4 @@ def _uncle_at(block: Any, index: int) -> dict | None:
 
 @method("eth_getLogs", p.log_filter)
 async def eth_getLogs(ctx: Context, criteria: Any) -> list[dict]:
-    return [s.log(entry) for entry in ctx.node.logs(criteria)]
+    return [s.log(entry) for entry in ctx.node.logs(criteria, within_head=True)]

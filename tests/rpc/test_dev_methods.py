@@ -67,6 +67,21 @@ def test_switching_between_automine_and_interval_mining(node: Any) -> None:
     assert rpc(node.url, "eth_getTransactionReceipt", tx)["status"] == "0x1"
 
 
+def test_build_block_without_storing_it(node: Any) -> None:
+    parent = head(node.url)
+    attributes = {"timestamp": hex(int(parent["timestamp"], 16) + 12),
+                  "prevRandao": "0x" + "11" * 32, "suggestedFeeRecipient": "0x" + "22" * 20,
+                  "withdrawals": []}
+    built = rpc(node.url, "testing_buildBlockV1", parent["hash"], attributes, [], "0x6869")
+    payload = built["executionPayload"]
+    assert payload["parentHash"] == parent["hash"] and payload["extraData"] == "0x6869"
+    assert int(payload["blockNumber"], 16) == int(parent["number"], 16) + 1
+    assert payload["transactions"] == [] and built["blockValue"] == "0x0"
+    assert head(node.url)["hash"] == parent["hash"]  # nothing stored (instant mining, no txs)
+    assert rpc(node.url, "eth_getBlockByHash", payload["blockHash"], False) is None  # not stored
+    rpc_error(node.url, "testing_buildBlockV1", ["0x" + "ab" * 32, attributes, [], "0x"], -32000)
+
+
 @pytest.fixture(scope="module")
 def production_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
     root = tmp_path_factory.mktemp("production")
@@ -81,7 +96,8 @@ def production_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodePr
                                   "eth_sendTransaction", "eth_sign", "personal_sign",
                                   "anvil_setBalance", "hardhat_setBalance", "hardhat_setCode",
                                   "anvil_impersonateAccount", "anvil_dropTransaction",
-                                  "hardhat_setCoinbase", "evm_snapshot", "evm_revert"])
+                                  "hardhat_setCoinbase", "evm_snapshot", "evm_revert",
+                                  "testing_buildBlockV1"])
 def test_dev_methods_do_not_exist_outside_dev_mode(production_node: NodeProcess,
                                                   name: str) -> None:
     rpc_error(production_node.url, name, [], -32601,

@@ -230,6 +230,18 @@ def test_get_storage_at_takes_32_byte_keys(chain: Chain) -> None:
     assert rpc(chain.url, "eth_getStorageAt", chain.contract, "0x00", "latest") == word(42)
 
 
+def test_get_storage_values_reads_many_slots_at_once(chain: Chain) -> None:
+    c, deploy = chain.contract, chain.deploy_block
+    other = "0x" + "c1" * 20
+    assert rpc(chain.url, "eth_getStorageValues", {c: ["0x0", word(1)], other: [word(0)]}) == {
+        c.lower(): [word(42), word(0)], other: [word(0)]}
+    assert rpc(chain.url, "eth_getStorageValues", {c: ["0x0"]}, deploy["number"]) == {
+        c.lower(): [word(7)]}
+    rpc_error(chain.url, "eth_getStorageValues", [{}], -32602, contains="empty request")
+    rpc_error(chain.url, "eth_getStorageValues", [{c: ["0x0"] * 1025}], -38026,
+              contains="too many slots (max 1024)")
+
+
 def test_block_hash_string_is_a_block_reference(chain: Chain) -> None:
     """geth's BlockNumberOrHash accepts a bare 32-byte hash string as well as the object form."""
     assert rpc(chain.url, "eth_getBalance", chain.dev2, chain.deploy_block["hash"]) == hex(
@@ -302,6 +314,20 @@ def test_fee_history_block_count_as_number(chain: Chain) -> None:
 
 
 # --- calls and estimates ---------------------------------------------------------------------
+
+
+def test_create_access_list(chain: Chain) -> None:
+    url, c = chain.url, chain.contract
+    result = rpc(url, "eth_createAccessList", {"from": chain.dev0, "to": c,
+                                               "data": calldata("value()")})
+    # The recipient is warm anyway, so it is listed only for the storage slot value() reads.
+    assert result["accessList"] == [{"address": c.lower(), "storageKeys": [word(0)]}]
+    assert int(result["gasUsed"], 16) > 21_000 + 2_400 + 1_900 and "error" not in result
+    transfer = rpc(url, "eth_createAccessList", {"from": chain.dev0, "to": chain.dev2,
+                                                 "value": "0x1"}, "latest")
+    assert transfer == {"accessList": [], "gasUsed": hex(21_000)}
+    reverted = rpc(url, "eth_createAccessList", {"to": c, "data": "0xdeadbeef"})
+    assert reverted["error"] == "execution reverted"
 
 
 def test_call(chain: Chain) -> None:
