@@ -11,6 +11,7 @@ from typing import Any
 from cmt_chain.block import Block, Header
 from cmt_chain.logs import LocatedLog
 from cmt_chain.receipt import Receipt
+from cmt_chain.templates import Template
 from cmt_chain.transaction import ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, SET_CODE, Transaction
 
 
@@ -137,3 +138,8 @@ def log(entry: LocatedLog) -> dict[str, Any]:
         "blockHash": hexb(entry.block_hash), "blockTimestamp": qty(entry.block_timestamp),
         "logIndex": qty(entry.log_index), "removed": entry.removed,
     }
+
+
+def template(t: Template) -> dict[str, Any]:
+    """Return a preloaded contract as cmt_getContracts lists it."""
+    return {"name": t.name, "address": hexb(t.address), "abi": list(t.abi), "source": t.source}

@@ -3,6 +3,7 @@
     blocks.py    build_block: a block's transactions in one pass, fees credited, roots computed
     calls.py     call, estimate_gas: throwaway runs with overrides, a gas cap and a deadline
     accounts.py  AccountReader at any state root; genesis_state
+    genesis_deploy.py  genesis_state_with_contracts: constructors and linking calls run at genesis
     vm.py        the fork (Prague), node <-> py-evm conversions, error mapping
 
 Everything it takes and returns is the node's own types (`Transaction`, `Receipt`, `Header`,
@@ -13,10 +14,12 @@ Everything it takes and returns is the node's own types (`Transaction`, `Receipt
 from .accounts import AccountReader, GenesisAccount, genesis_state
 from .blocks import EMPTY_REQUESTS_HASH, MIN_TX_GAS, BuiltBlock, build_block
 from .calls import call, estimate_gas, revert_data
+from .genesis_deploy import GenesisCall, GenesisDeploy, GenesisStep, genesis_state_with_contracts
 from .vm import FORK_VM, to_evm_transaction
 
 __all__ = [
     "EMPTY_REQUESTS_HASH", "FORK_VM", "MIN_TX_GAS", "AccountReader", "BuiltBlock",
-    "GenesisAccount", "build_block", "call", "estimate_gas", "genesis_state", "revert_data",
+    "GenesisAccount", "GenesisCall", "GenesisDeploy", "GenesisStep", "build_block", "call",
+    "estimate_gas", "genesis_state", "genesis_state_with_contracts", "revert_data",
     "to_evm_transaction",
 ]
