@@ -82,6 +82,7 @@ contract Disputes is IDisputeResolver, Owned, ReentrancyGuard {
         uint256 bond;
         uint32 activePanels;
         uint32 slot; // index + 1 in the pool, 0 = not in the pool
+        uint64 joinedBlock; // the block in which it last joined the pool
     }
 
     struct Dispute {
@@ -167,8 +168,6 @@ contract Disputes is IDisputeResolver, Owned, ReentrancyGuard {
 
     mapping(address => Arbiter) public arbiters;
     address[] public pool;
-    /// @notice The block in which each arbiter last joined the pool.
-    mapping(address => uint64) public joinedBlock;
     mapping(uint256 => Dispute) private _disputes;
     /// @notice Deposit the buyer posted for an order (before and during its dispute).
     mapping(uint256 => uint256) public buyerDeposit;
@@ -215,10 +214,10 @@ contract Disputes is IDisputeResolver, Owned, ReentrancyGuard {
         if (bond < params.minBond) revert BondTooLow(bond, params.minBond);
         if (pool.length >= MAX_POOL) revert PoolFull();
         a.bond = bond;
-        joinedBlock[msg.sender] = uint64(block.number);
         totalBonds += msg.value;
         pool.push(msg.sender);
-        a.slot = uint32(pool.length);
+        // one write of the slot, so the gas does not depend on whether block.number is zero
+        (a.slot, a.joinedBlock) = (uint32(pool.length), uint64(block.number));
         emit ArbiterJoined(msg.sender, bond);
     }
 
@@ -496,7 +495,7 @@ contract Disputes is IDisputeResolver, Owned, ReentrancyGuard {
         uint256 n = pool.length;
         for (uint256 i; i < n; ++i) {
             address a = pool[i];
-            if (joinedBlock[a] >= drawBlock || a == d.buyer || a == d.seller) continue;
+            if (arbiters[a].joinedBlock >= drawBlock || a == d.buyer || a == d.seller) continue;
             uint256 score = uint256(keccak256(abi.encode(seed, a)));
             if (found == size && score >= scores[size - 1]) continue;
             if (!_eligible(a)) continue;

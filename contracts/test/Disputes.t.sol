@@ -206,7 +206,7 @@ contract DisputesTest is Base {
 
     function test_join_and_leave() public {
         assertEq(disputes.poolSize(), 5);
-        (uint256 bond,, uint32 slot) = disputes.arbiters(arbs[0]);
+        (uint256 bond,, uint32 slot,) = disputes.arbiters(arbs[0]);
         assertEq(bond, BOND);
         assertEq(uint256(slot), 1);
         vm.expectEmit(address(disputes));
@@ -215,7 +215,7 @@ contract DisputesTest is Base {
         disputes.leave();
         assertEq(disputes.poolSize(), 4);
         assertEq(disputes.pool(0), arbs[4]); // the last one took the freed slot
-        (,, uint32 movedSlot) = disputes.arbiters(arbs[4]);
+        (,, uint32 movedSlot,) = disputes.arbiters(arbs[4]);
         assertEq(uint256(movedSlot), 1);
         vm.prank(arbs[0]);
         disputes.withdraw();
@@ -376,7 +376,7 @@ contract DisputesTest is Base {
                 for (uint256 j; j < i; ++j) {
                     assertTrue(panel[i] != panel[j], "duplicate panelist");
                 }
-                (, uint32 active,) = disputes.arbiters(panel[i]);
+                (, uint32 active,,) = disputes.arbiters(panel[i]);
                 assertTrue(active >= 1);
             }
             assertEq(uint256(_phase(id)), uint256(Disputes.Phase.Voting));
@@ -578,7 +578,7 @@ contract DisputesTest is Base {
         assertEq(disputes.credit(panel[2]), 0);
         assertEq(disputes.credit(seller), DEPOSIT);
         assertEq(disputes.credit(buyer), 0);
-        (uint256 bond, uint32 active,) = disputes.arbiters(panel[2]);
+        (uint256 bond, uint32 active,,) = disputes.arbiters(panel[2]);
         assertEq(bond, BOND - slash);
         assertEq(uint256(active), 0);
         assertEq(disputes.poolSize(), 4); // fell below minBond: left the pool
@@ -598,7 +598,7 @@ contract DisputesTest is Base {
         assertEq(disputes.credit(buyer), DEPOSIT);
         assertEq(disputes.credit(panel[0]), DEPOSIT / 2);
         assertEq(disputes.credit(panel[2]), 0); // voted with the minority: no reward, no slash
-        (uint256 bond,,) = disputes.arbiters(panel[2]);
+        (uint256 bond,,,) = disputes.arbiters(panel[2]);
         assertEq(bond, BOND);
         _solvent();
     }
@@ -639,7 +639,7 @@ contract DisputesTest is Base {
         assertEq(disputes.credit(buyer), DEPOSIT);
         assertEq(disputes.credit(seller), DEPOSIT);
         for (uint256 i; i < 3; ++i) {
-            (uint256 bond,,) = disputes.arbiters(panel[i]);
+            (uint256 bond,,,) = disputes.arbiters(panel[i]);
             assertEq(bond, BOND - BOND / 10);
         }
         _solvent();
@@ -679,7 +679,7 @@ contract DisputesTest is Base {
         assertEq(disputes.credit(buyer), DEPOSIT);
         assertEq(disputes.credit(seller), DEPOSIT);
         for (uint256 i; i < 3; ++i) {
-            (uint256 bond, uint32 active,) = disputes.arbiters(panel[i]);
+            (uint256 bond, uint32 active,,) = disputes.arbiters(panel[i]);
             assertEq(bond, BOND);
             assertEq(uint256(active), 0);
         }
@@ -755,7 +755,7 @@ contract DisputesTest is Base {
         disputes.finalize(id);
         assertEq(uint256(escrow.stateOf(id)), uint256(Escrow.State.Resolved));
         for (uint256 i; i < 3; ++i) {
-            (, uint32 active,) = disputes.arbiters(panel[i]);
+            (, uint32 active,,) = disputes.arbiters(panel[i]);
             assertEq(uint256(active), 0);
         }
         assertEq(disputes.totalDeposits(), 0);

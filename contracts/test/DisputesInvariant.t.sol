@@ -59,7 +59,7 @@ contract DisputesHandler is Test {
 
     function join(uint256 who, uint256 extra) external {
         address a = arbs[who % arbs.length];
-        (uint256 bond,, uint32 slot) = disputes.arbiters(a);
+        (uint256 bond,, uint32 slot,) = disputes.arbiters(a);
         if (slot != 0) return;
         (, uint128 minBond,,,,) = disputes.params();
         uint256 value = bond >= minBond ? bound(extra, 0, 1 ether) : minBond - bond + bound(extra, 0, 1 ether);
@@ -70,7 +70,7 @@ contract DisputesHandler is Test {
 
     function leave(uint256 who) external {
         address a = arbs[who % arbs.length];
-        (uint256 bond, uint32 active, uint32 slot) = disputes.arbiters(a);
+        (uint256 bond, uint32 active, uint32 slot,) = disputes.arbiters(a);
         if (active != 0 || (slot == 0 && bond == 0)) return;
         vm.prank(a);
         disputes.leave();
@@ -271,7 +271,7 @@ contract DisputesInvariantTest is Test {
         uint256 bonds;
         for (uint256 i; i < handler.arbCount(); ++i) {
             address a = handler.arbs(i);
-            (uint256 bond, uint32 active,) = disputes.arbiters(a);
+            (uint256 bond, uint32 active,,) = disputes.arbiters(a);
             bonds += bond;
             uint256 serving;
             for (uint256 j; j < handler.orderCount(); ++j) {
