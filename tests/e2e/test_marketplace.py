@@ -222,7 +222,8 @@ def test_dispute_decided_by_panel_vote(shop: Shop, listing: int, outcome: str) -
     slash = BOND * 1000 // 10_000
     assert decided["pot"] >= DEPOSIT + slash  # plus any reserve carried over (rounding dust)
     assert decided["rewardEach"] == decided["pot"] // 2
-    earned = [credit(member).call() - before for member, before in zip(panel, credit_before, strict=True)]
+    earned = [credit(member).call() - before
+              for member, before in zip(panel, credit_before, strict=True)]
     assert earned == [decided["rewardEach"], decided["rewardEach"], 0]
     before = shop.balance(panel[0])
     owed = credit(panel[0]).call()
