@@ -256,6 +256,23 @@ def test_token_priced_order(shop: Shop) -> None:
     assert token.functions.balanceOf(shop.owner).call() == owner_before + fee
 
 
+def test_identity_profile_and_attestation(shop: Shop) -> None:
+    identity = shop.c["Identity"].functions
+    claim = keccak(text="verified seller")
+    shop.send(identity.setProfile(b"\x02" + b"\xab" * 32, keccak(text="profile.json")),
+              shop.seller)
+    key, profile_hash = identity.profileOf(shop.seller).call()[:2]
+    assert (key, profile_hash) == (b"\x02" + b"\xab" * 32, keccak(text="profile.json"))
+    verifier = shop.keeper
+    with pytest.raises(ContractCustomError):  # not appointed yet
+        identity.attest(shop.seller, claim).call({"from": verifier})
+    shop.send(identity.setVerifier(verifier, True), shop.owner)  # the genesis owner is the admin
+    shop.send(identity.attest(shop.seller, claim), verifier)
+    assert identity.isVerified(shop.seller, claim, verifier).call() is True
+    shop.send(identity.revoke(shop.seller, claim, verifier), verifier)
+    assert identity.isVerified(shop.seller, claim, verifier).call() is False
+
+
 def test_escrow_holds_nothing_after_every_order_is_final(shop: Shop) -> None:
     escrow = shop.c["Escrow"].functions
     for order in range(1, escrow.orderCount().call() + 1):

@@ -137,6 +137,14 @@ def test_a_failing_constructor_names_the_step(tmp_path):
         node.store.close()
 
 
+def test_an_alloc_on_a_template_address_is_refused(tmp_path):
+    config = config_from_dict({
+        "storage": {"data_dir": str(tmp_path / "data")},
+        "genesis": {"alloc": {"0x" + ADDRESSES["Escrow"].hex(): {"code": "0x00"}}}})
+    with pytest.raises(errors.GenesisDeployFailed, match="Escrow: the address already holds code"):
+        Node.open(config)
+
+
 @pytest.mark.parametrize(("raw", "named"), [
     ({"templates": {"bogus": 1}}, "templates.bogus"),
     ({"templates": {"enabled": "yes"}}, "templates.enabled"),
