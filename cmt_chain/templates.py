@@ -19,6 +19,7 @@ contracts with their ABIs. The artifacts are the compiled JSON files in `contrac
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -31,7 +32,11 @@ from . import execution
 from .accounts import dev_accounts
 from .config import Config
 
-ARTIFACTS_DIR = Path(__file__).resolve().parents[1] / "contracts" / "artifacts"
+# In a checkout: contracts/artifacts/. Installed with pip: <prefix>/share/cmt-chain/artifacts,
+# where pyproject.toml's data-files put them.
+_CHECKOUT_ARTIFACTS = Path(__file__).resolve().parents[1] / "contracts" / "artifacts"
+_INSTALLED_ARTIFACTS = Path(sys.prefix) / "share" / "cmt-chain" / "artifacts"
+ARTIFACTS_DIR = _CHECKOUT_ARTIFACTS if _CHECKOUT_ARTIFACTS.is_dir() else _INSTALLED_ARTIFACTS
 BASE_ADDRESS = 0x2000
 
 # In address order. Escrow deploys first (Marketplace's constructor reads its fee cap) and is linked
