@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -54,3 +55,24 @@ def test_cast_story_runs_as_written(node: NodeProcess, tmp_path: Path) -> None:
     assert done.stdout.rstrip().splitlines()[-1] == "4"
     listed = (tmp_path / "contracts.json").read_text()
     assert '"name":"Marketplace"' in listed.replace(" ", "") and '"abi"' in listed
+
+
+def test_start_banner_lists_the_contracts(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cmt_chain", "--data-dir", str(tmp_path / "data"), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line.rstrip())
+            if line.startswith("Listening on"):
+                break
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(20)
+    start = lines.index("Commerce contracts (ABIs: cmt_getContracts)")
+    assert lines[start + 2:start + 8] == [
+        f"{name:<12} 0x{0x2000 + i:040x}" for i, name in enumerate(
+            ("Marketplace", "Escrow", "Disputes", "Reputation", "Identity", "TestToken"))]
