@@ -9,8 +9,8 @@
         ▼
  cmt_chain/node.py   composition root and the narrow backend the RPC layer calls
         │
-   txpool ──select──▶ producer ──build──▶ execution (py-evm, the only importer) ──▶ state trie
-   (validate, order,     │  (worker thread)        │                                (StateOverlay)
+   txpool ──select──▶ producer ──build──▶ execution/ (py-evm, the only importer) ──▶ state trie
+   (validate, order,     │  (executor process)     │                 (StateOverlay, patricia.py)
     replace, evict)      │                         ▼
                       consensus.seal          chain.add_block / import_block
                                                    │  one atomic RocksDB batch: header, body,
@@ -27,3 +27,10 @@ everything else reads committed state at a block. Domain types (`block`, `transa
 `receipt`) are frozen dataclasses; errors are classes in `errors.py` with geth's messages, mapped
 to JSON-RPC codes once in `rpc/errors.py`.
 """
+
+import os
+
+# Keccak through pysha3 (C, about 0.7 us a hash) rather than eth-hash's first choice, pycryptodome
+# (about 5 us through cffi): a block hashes tens of thousands of trie nodes, addresses and keys.
+# Set before anything hashes, here and so in every process (the executor child imports us too).
+os.environ.setdefault("ETH_HASH_BACKEND", "pysha3")

@@ -56,6 +56,9 @@ class Chain:
         head = self.db.header(head_hash)
         assert head is not None
         self.head: Header = head
+        # Dev mode may change these (anvil_setMinGasPrice, anvil_setNextBlockBaseFeePerGas).
+        self.min_gas_price = config.fees.min_gas_price
+        self.next_base_fee_override: int | None = None
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -101,6 +104,7 @@ class Chain:
         self.db.write_block(block, receipts, state_writes, seal)
         self._remember(block, receipts)
         self.head = block.header
+        self.next_base_fee_override = None  # it was for this block
         self.events.publish(NewBlock(block, receipts))
 
     def import_block(self, block: Block, seal: bytes | None) -> None:
@@ -129,6 +133,18 @@ class Chain:
             raise errors.InvalidBlock("header does not match the executed block")
         self.add_block(block, built.receipts, built.state_writes, seal or b"")
 
+    def rewind(self, target: Header) -> tuple[Block, ...]:
+        """Make the canonical block `target` the head again (dev mode's evm_revert); return the
+        blocks that left the chain, newest last. The caller holds the producer's lock."""
+        if self.header_by_number(target.number) != target:
+            raise errors.InvalidBlock("not a block of the canonical chain")
+        removed = tuple(block for number in range(target.number + 1, self.head.number + 1)
+                        if (block := self.block_by_number(number)) is not None)
+        self.db.rewind(target, removed)
+        self.head = target
+        self.next_base_fee_override = None
+        return removed
+
     def _remember(self, block: Block, receipts: tuple[Receipt, ...]) -> None:
         self._blocks[block.hash] = block
         self._receipts[block.hash] = receipts
@@ -140,8 +156,10 @@ class Chain:
     # --- block context ------------------------------------------------------------------------
 
     def next_base_fee(self, parent: Header) -> int:
+        if self.next_base_fee_override is not None and parent.hash == self.head.hash:
+            return self.next_base_fee_override
         return fees.next_base_fee(parent.gas_used, parent.gas_limit,
-                                  parent.base_fee_per_gas or 0, self.config.fees.min_gas_price)
+                                  parent.base_fee_per_gas or 0, self.min_gas_price)
 
     def block_env(self, parent: Header, timestamp: int, coinbase: bytes,
                   gas_limit: int | None = None) -> BlockEnv:

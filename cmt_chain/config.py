@@ -107,6 +107,7 @@ class RpcConfig:
     evm_timeout: float = 5.0
     filter_timeout: float = 300.0
     max_subscriptions: int = 1000
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call; "*" for any
 
 
 @dataclass(frozen=True)
@@ -280,9 +281,21 @@ def _check_value(dotted: str, hint: Any, value: Any) -> Any:
         low, high = _RANGES[dotted]
         if not low <= value <= high:
             raise ConfigError(f"{dotted}: must be between {low} and {high}")
+    if dotted == "rpc.cors_origins":
+        return _parse_origins(value, dotted)
     if dotted == "genesis.mnemonic" and not Mnemonic().is_mnemonic_valid(str(value)):
         raise ConfigError(f"{dotted}: not a valid BIP-39 mnemonic")
     return value
+
+
+def _parse_origins(value: Any, key: str) -> tuple[str, ...]:
+    """Check a list of CORS origins: "*" or scheme://host[:port], as a browser sends them."""
+    if not isinstance(value, list) or not all(isinstance(o, str) for o in value):
+        raise ConfigError(f"{key}: expected a list of origins like \"http://localhost:3000\"")
+    for origin in value:
+        if origin != "*" and not re.fullmatch(r"[a-z][a-z0-9+.-]*://[^/\s]+", origin.lower()):
+            raise ConfigError(f"{key}: {origin!r} is not an origin (scheme://host[:port] or *)")
+    return tuple(origin.lower() for origin in value)
 
 
 def _plain_type(hint: Any) -> type:

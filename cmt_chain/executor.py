@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from . import errors, execution
-from .calls import BlockEnv
+from .calls import AccountOverride, BlockEnv
 from .storage.kv import Store, open_secondary
 from .transaction import Transaction
 
@@ -38,6 +38,7 @@ class BuildRequest:
     env: BlockEnv
     transactions: Sequence[Transaction]
     extra_data: bytes
+    overrides: tuple[tuple[bytes, AccountOverride], ...] = ()  # dev cheats to apply first
 
 
 class Executor(Protocol):
@@ -48,7 +49,8 @@ class Executor(Protocol):
 
 def _build(store: Store, request: BuildRequest) -> execution.BuiltBlock:
     return execution.build_block(store, request.parent_state_root, request.parent_hash,
-                                 request.env, request.transactions, request.extra_data)
+                                 request.env, request.transactions, request.extra_data,
+                                 overrides=request.overrides)
 
 
 class ThreadExecutor:

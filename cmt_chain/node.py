@@ -9,6 +9,7 @@ Long work (calls, gas estimates) runs in worker threads so the event loop keeps 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +19,12 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import to_checksum_address
 
-from . import errors, execution, fees
+from . import errors, execution, fees, forks, proofs
 from .accounts import DevAccount, dev_accounts, load_or_create_key, validator_address
 from .block import Header
 from .calls import NO_OVERRIDES, CallOverrides, CallRequest, decode_revert_reason
 from .chain import Chain
+from .cheats import Cheats, PatchedReader, impersonated_transaction
 from .config import Config
 from .events import EventBus, NewPendingTx
 from .executor import Executor, ProcessExecutor, ThreadExecutor
@@ -73,6 +75,8 @@ class Node:
         self.executor: Executor = ThreadExecutor(store)
         self.producer = Producer(self.chain, self.pool, config.mining, validator_key, self.events,
                                  self.executor)
+        self.cheats = Cheats()  # dev mode's pending state patch, impersonation, snapshots
+        self.producer.cheats = self.cheats
         self.dev_accounts: dict[bytes, DevAccount] = {}
         if config.network.dev:
             accounts = dev_accounts(config.genesis.mnemonic, config.genesis.dev_accounts)
@@ -116,7 +120,7 @@ class Node:
         if known is None:
             known = self._head_reader.nonce(address), self._head_reader.balance(address)
             self._accounts[address] = known
-        return known
+        return self.cheats.account_state(address, *known)
 
     def resolve(self, ref: BlockRef) -> Header:
         """Return the header a BlockRef names; raise UnknownBlock if there is none."""
@@ -136,13 +140,30 @@ class Node:
             raise errors.UnknownBlockHash() if ref.hash is not None else errors.UnknownBlock()
         return header
 
-    def state(self, ref: BlockRef) -> execution.AccountReader:
-        return self.chain.state_at(self.resolve(ref))
+    def state(self, ref: BlockRef) -> execution.AccountReader | PatchedReader:
+        header = self.resolve(ref)
+        reader = self.chain.state_at(header)
+        if self.cheats.patch and header.hash == self.chain.head.hash:
+            return PatchedReader(reader, self.cheats.patch)  # dev cheats show at once
+        return reader
+
+    def _with_cheats(self, header: Header, overrides: CallOverrides) -> CallOverrides:
+        """Lay the caller's overrides over the pending dev patch, for calls at the head."""
+        if not self.cheats.patch or header.hash != self.chain.head.hash:
+            return overrides
+        return CallOverrides(self.cheats.overrides() + overrides.accounts, overrides.block)
 
     def transaction_count(self, address: bytes, ref: BlockRef) -> int:
         if ref.tag == "pending" and ref.hash is None and ref.number is None:
             return self.pool.pending_nonce(address)
         return self.state(ref).nonce(address)
+
+    def proof(self, address: bytes, slots: tuple[int, ...], ref: BlockRef) -> proofs.AccountProof:
+        """Return the EIP-1186 proof of an account and some of its slots (eth_getProof)."""
+        return proofs.account_proof(self.store, self.resolve(ref).state_root, address, slots)
+
+    def fork(self) -> forks.ForkConfig:
+        return forks.current_fork(self.config.network.chain_id, self.chain.genesis.hash)
 
     # --- transactions -------------------------------------------------------------------------
 
@@ -157,8 +178,12 @@ class Node:
         return tx.hash
 
     def send_transaction(self, request: CallRequest) -> bytes:
-        """Fill in, sign with an unlocked dev account, and submit (eth_sendTransaction)."""
-        account = self._unlocked(request.sender)
+        """Fill in, sign with an unlocked dev account, and submit (eth_sendTransaction).
+
+        An impersonated sender (anvil_impersonateAccount) needs no key: see `cheats`.
+        """
+        impersonated = request.sender in self.cheats.impersonated
+        account = None if impersonated else self._unlocked(request.sender)
         gas = request.gas or self.estimate_gas_sync(request, BlockRef("pending"))
         fields: dict[str, Any] = {
             "chainId": self.config.network.chain_id,
@@ -173,6 +198,8 @@ class Node:
             fields["accessList"] = [
                 {"address": to_checksum_address(a), "storageKeys": [f"0x{k:064x}" for k in keys]}
                 for a, keys in request.access_list]
+        if account is None:
+            return self.submit(impersonated_transaction(fields, request.sender))
         signed = Account.sign_transaction(fields, account.private_key)
         return self.submit_raw(bytes(signed.raw_transaction))
 
@@ -215,7 +242,8 @@ class Node:
         header = self.resolve(ref)
         result = await asyncio.to_thread(
             execution.call, self.store, header.state_root, self.chain.env_at(header), request,
-            self.config.rpc.gas_cap, self.config.rpc.evm_timeout, overrides)
+            self.config.rpc.gas_cap, self.config.rpc.evm_timeout,
+            self._with_cheats(header, overrides))
         if result.success:
             return result.output
         if result.error == "execution reverted":
@@ -233,7 +261,32 @@ class Node:
         return execution.estimate_gas(
             self.store, header.state_root, self.chain.env_at(header), request,
             min(self.config.rpc.gas_cap, header.gas_limit), self.config.rpc.evm_timeout,
-            overrides)
+            self._with_cheats(header, overrides))
+
+    # --- dev mode: fees, snapshots -------------------------------------------------------------
+
+    def set_min_gas_price(self, price: int) -> None:
+        """Change the pool's minimum price and the base-fee floor (anvil_setMinGasPrice)."""
+        self.chain.min_gas_price = price
+        self.pool.limits = dataclasses.replace(self.pool.limits, min_gas_price=price)
+
+    def snapshot(self) -> int:
+        """Remember the head and the pending cheats (evm_snapshot); return the id."""
+        return self.cheats.snapshot(self.chain.head.number, self.chain.head.hash)
+
+    async def revert(self, snapshot_id: int) -> bool:
+        """Return the chain to a snapshot (evm_revert); False if there is no such snapshot.
+
+        Blocks after it leave the canonical chain with their transactions' index entries;
+        pooled transactions stay, and wait again for their nonces.
+        """
+        snapshot = self.cheats.snapshots.get(snapshot_id)
+        target = self.chain.header_by_number(snapshot.head_number) if snapshot else None
+        if target is None or snapshot is None or target.hash != snapshot.head_hash:
+            return False
+        await self.producer.rewind(target)
+        self.cheats.take_snapshot(snapshot_id)
+        return True
 
     # --- fees ---------------------------------------------------------------------------------
 

@@ -14,8 +14,9 @@ import logging
 import time
 
 from . import consensus, errors
-from .block import Block
+from .block import Block, Header
 from .chain import Chain
+from .cheats import Cheats
 from .config import MiningConfig
 from .events import EventBus, NewPendingTx
 from .executor import BuildRequest, Executor
@@ -38,6 +39,8 @@ class Producer:
         self.mining = mining
         self._key = key
         self.address = consensus.address_of(key)
+        self.coinbase = self.address  # where fees go; dev mode may change it (anvil_setCoinbase)
+        self.cheats: Cheats | None = None  # dev mode's pending state patch, applied per block
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -117,14 +120,18 @@ class Producer:
             if not candidates and not allow_empty:
                 return None
             env = self.chain.block_env(parent, self._timestamp(parent.timestamp, timestamp),
-                                       self.address)
+                                       self.coinbase)
+            patch = self.cheats.overrides() if self.cheats is not None else ()
             started = time.perf_counter()
             built = await self.executor.build(BuildRequest(
-                parent.state_root, parent.hash, env, candidates, consensus.vanity(b"cmt-chain")))
+                parent.state_root, parent.hash, env, candidates, consensus.vanity(b"cmt-chain"),
+                patch))
             executed = time.perf_counter()
             block = Block(header=built.header, transactions=built.transactions, withdrawals=())
             seal = consensus.seal(block.header, self._key)
             self.chain.add_block(block, built.receipts, built.state_writes, seal)
+            if self.cheats is not None:
+                self.cheats.applied(patch)  # the block holds them now
             self.pool.remove_included(list(built.transactions))
             for tx, problem in built.rejected:
                 if isinstance(problem, _HOPELESS):
@@ -134,6 +141,13 @@ class Producer:
                      (executed - started) * 1000, (time.perf_counter() - executed) * 1000,
                      len(built.rejected))
             return block
+
+    async def rewind(self, target: Header) -> tuple[Block, ...]:
+        """Return the chain to `target` (evm_revert) as the one writer; return removed blocks."""
+        async with self._lock:
+            removed = self.chain.rewind(target)
+            self.next_timestamp = None
+            return removed
 
     def _timestamp(self, parent_timestamp: int, requested: int | None) -> int:
         if requested is None and self.next_timestamp is not None:

@@ -14,6 +14,7 @@ from typing import Any
 import rlp
 from coincurve import PublicKey
 from eth_hash.auto import keccak
+from rlp.codec import encode_raw
 
 from . import errors
 
@@ -151,10 +152,10 @@ def _decode_legacy(raw: bytes, known_sender: bytes | None) -> Transaction:
     v, r, s = _uint(items[6], "v"), _uint(items[7], "r"), _uint(items[8], "s")
     if v in (27, 28):
         chain_id, y_parity = None, v - 27
-        signing = rlp.encode(items[:6])
+        signing = encode_raw(items[:6])
     elif v >= 35:
         chain_id, y_parity = (v - 35) // 2, (v - 35) % 2
-        signing = rlp.encode([*items[:6], chain_id, 0, 0])
+        signing = encode_raw([*items[:6], _minimal_bytes(chain_id), b"", b""])
     else:
         raise errors.InvalidSender(f"invalid legacy v {v}")
     sender = known_sender or recover_sender(keccak(signing), y_parity, r, s)
@@ -201,8 +202,9 @@ def _decode_typed(raw: bytes, known_sender: bytes | None) -> Transaction:
     y_parity, r, s = (_uint(items[-3], "yParity"), _uint(items[-2], "r"), _uint(items[-1], "s"))
     if y_parity > 1:
         raise errors.InvalidSender("invalid y parity")
+    # the items are decoded bytes and lists: encode them raw, no sedes to infer (a third faster)
     sender = known_sender or recover_sender(
-        keccak(raw[:1] + rlp.encode(items[: len(layout)])), y_parity, r, s)
+        keccak(raw[:1] + encode_raw(items[: len(layout)])), y_parity, r, s)
     if tx_type == ACCESS_LIST:
         max_fee = tip = _uint(fields["gasPrice"], "gasPrice")
     else:
@@ -264,6 +266,10 @@ def _hashes(items: Any) -> tuple[bytes, ...]:
     if not isinstance(items, list) or any(not isinstance(h, bytes) or len(h) != 32 for h in items):
         raise errors.InvalidTransactionEncoding("rlp: blobVersionedHashes: expected 32-byte hashes")
     return tuple(items)
+
+
+def _minimal_bytes(value: int) -> bytes:
+    return value.to_bytes((value.bit_length() + 7) // 8, "big")
 
 
 def recover_sender(message_hash: bytes, y_parity: int, r: int, s: int) -> bytes:

@@ -19,6 +19,7 @@ INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 SERVER_ERROR = -32000
 LIMIT_EXCEEDED = -32005
+CLIENT_LIMIT_EXCEEDED = -38026  # geth: a request asks for more than one call may serve
 REVERTED = 3
 
 

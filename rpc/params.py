@@ -57,6 +57,22 @@ def quantity(value: Any, bits: int = 256) -> int:
     return number
 
 
+def lenient_quantity(value: Any) -> int:
+    """Parse a 256-bit amount as anvil takes it: hex (leading zeros allowed) or a JSON number."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value < 2**256:
+            raise InvalidParams("number out of range for uint256")
+        return value
+    body = _hex_body(value, "Go value of type hexutil.Big")
+    try:
+        number = int(body, 16)
+    except ValueError:
+        raise InvalidParams("invalid hex string") from None
+    if number.bit_length() > 256:
+        raise InvalidParams("hex number > 256 bits")
+    return number
+
+
 def uint64(value: Any) -> int:
     return quantity(value, 64)
 
@@ -91,6 +107,26 @@ def storage_slot(value: Any) -> int:
     if len(raw) > 32:
         raise InvalidParams("hex string too long, want at most 32 bytes")
     return int.from_bytes(raw, "big")
+
+
+def proof_keys(value: Any) -> tuple[tuple[int, bool], ...]:
+    """Parse eth_getProof's storage keys: (slot, whether it was written as a full 32 bytes)."""
+    if not isinstance(value, list):
+        raise InvalidParams(f"cannot unmarshal {_json_type(value)} into Go value of type []string")
+    return tuple((storage_slot(key), len(key) == 66) for key in value)
+
+
+def storage_request(value: Any) -> tuple[tuple[bytes, tuple[int, ...]], ...]:
+    """Parse eth_getStorageValues' request: {address: [slot, ...]}."""
+    if not isinstance(value, dict):
+        raise InvalidParams(f"cannot unmarshal {_json_type(value)} into Go value of type "
+                            "map[common.Address][]common.Hash")
+    request = []
+    for raw_address, slots in value.items():
+        if not isinstance(slots, list):
+            raise InvalidParams(f"{raw_address}: expected an array of storage slots")
+        request.append((address(raw_address), tuple(storage_slot(slot) for slot in slots)))
+    return tuple(request)
 
 
 def uint64_or_decimal(value: Any) -> int:

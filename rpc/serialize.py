@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from cmt_chain.block import Block, Header
+from cmt_chain.forks import ForkConfig
 from cmt_chain.logs import LocatedLog
+from cmt_chain.proofs import AccountProof
 from cmt_chain.receipt import Receipt
 from cmt_chain.templates import Template
 from cmt_chain.transaction import ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, SET_CODE, Transaction
@@ -138,6 +140,38 @@ def log(entry: LocatedLog) -> dict[str, Any]:
         "blockHash": hexb(entry.block_hash), "blockTimestamp": qty(entry.block_timestamp),
         "logIndex": qty(entry.log_index), "removed": entry.removed,
     }
+
+
+def account_proof(proof: AccountProof, keys: tuple[tuple[int, bool], ...]) -> dict[str, Any]:
+    """Serialize an EIP-1186 proof; keys come back as sent if 32 bytes, else as quantities."""
+    return {
+        "address": hexb(proof.address), "accountProof": [hexb(n) for n in proof.proof],
+        "balance": qty(proof.balance), "codeHash": hexb(proof.code_hash),
+        "nonce": qty(proof.nonce), "storageHash": hexb(proof.storage_root),
+        "storageProof": [
+            {"key": f"0x{entry.slot:064x}" if full else qty(entry.slot),
+             "value": qty(entry.value), "proof": [hexb(n) for n in entry.proof]}
+            for entry, (_, full) in zip(proof.storage, keys, strict=True)],
+    }
+
+
+def fork_config(fork: ForkConfig | None) -> dict[str, Any] | None:
+    """Serialize one fork of eth_config (EIP-7910); None for no such fork."""
+    if fork is None:
+        return None
+    blobs = fork.blob_schedule
+    return {
+        "activationTime": fork.activation_time,
+        "blobSchedule": {"target": blobs.target, "max": blobs.max,
+                         "baseFeeUpdateFraction": blobs.base_fee_update_fraction},
+        "chainId": qty(fork.chain_id), "forkId": hexb(fork.fork_id),
+        "precompiles": {name: hexb(a) for name, a in sorted(fork.precompiles)},
+        "systemContracts": {name: hexb(a) for name, a in sorted(fork.system_contracts)},
+    }
+
+
+def storage_values(values: tuple[tuple[bytes, tuple[int, ...]], ...]) -> dict[str, list[str]]:
+    return {hexb(address): [f"0x{v:064x}" for v in slots] for address, slots in values}
 
 
 def template(t: Template) -> dict[str, Any]:

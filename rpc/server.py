@@ -3,6 +3,8 @@
 `POST /` takes a single request or a batch (bodies up to `max_body_bytes`, batches up to
 `max_batch`); `GET /` with an Upgrade header becomes a WebSocket speaking the same protocol plus
 eth_subscribe. Binds to 127.0.0.1 by default. Started by `cmt_chain/__main__.py` through `serve`.
+CORS, as geth: off unless `rpc.cors_origins` names origins (or "*"); then allowed origins get
+`Access-Control-Allow-Origin` and a browser's preflight `OPTIONS` is answered.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from aiohttp.typedefs import Handler
 
 from . import methods  # noqa: F401  (registers the wire methods)
 from .errors import INVALID_REQUEST, RpcError
@@ -27,7 +30,8 @@ _SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets")
 def make_app(node: Any) -> web.Application:
     """Return the aiohttp application serving `node`."""
     rpc = node.config.rpc
-    app = web.Application(client_max_size=rpc.max_body_bytes)
+    middlewares = [_cors_middleware(rpc.cors_origins)] if rpc.cors_origins else []
+    app = web.Application(client_max_size=rpc.max_body_bytes, middlewares=middlewares)
     app[_NODE] = node
     app[_FILTERS] = FilterRegistry(node, rpc.filter_timeout)
     app[_SOCKETS] = set()
@@ -35,6 +39,52 @@ def make_app(node: Any) -> web.Application:
     app.router.add_get("/", _get_handler)
     app.on_shutdown.append(_close_sockets)
     return app
+
+
+CORS_METHODS = ("GET", "POST")
+CORS_MAX_AGE = 600  # seconds a browser may cache a preflight answer, as geth
+
+
+def allowed_origin(allowed: tuple[str, ...], origin: str | None) -> str | None:
+    """Return the Access-Control-Allow-Origin value for a request's Origin, or None."""
+    if origin is None:
+        return None
+    if "*" in allowed:
+        return "*"
+    return origin if origin.lower() in allowed else None
+
+
+def _cors_middleware(allowed: tuple[str, ...]) -> Any:
+    @web.middleware
+    async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
+        origin = request.headers.get("Origin")
+        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            return _preflight(request, allowed_origin(allowed, origin))
+        response = await handler(request)
+        granted = allowed_origin(allowed, origin)
+        if granted is not None and not response.prepared:
+            response.headers["Access-Control-Allow-Origin"] = granted
+            response.headers["Vary"] = "Origin"
+        return response
+
+    return cors
+
+
+def _preflight(request: web.Request, granted: str | None) -> web.Response:
+    """Answer a browser's preflight; without an allowed origin, answer without CORS headers."""
+    method = request.headers["Access-Control-Request-Method"].upper()
+    response = web.Response(status=204)
+    response.headers["Vary"] = ("Origin, Access-Control-Request-Method, "
+                                "Access-Control-Request-Headers")
+    if granted is None or method not in CORS_METHODS:
+        return response
+    response.headers["Access-Control-Allow-Origin"] = granted
+    response.headers["Access-Control-Allow-Methods"] = method
+    wanted = request.headers.get("Access-Control-Request-Headers")
+    if wanted:
+        response.headers["Access-Control-Allow-Headers"] = wanted  # geth allows any header
+    response.headers["Access-Control-Max-Age"] = str(CORS_MAX_AGE)
+    return response
 
 
 def _error_body(code: int, message: str) -> str:

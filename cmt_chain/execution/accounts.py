@@ -1,6 +1,7 @@
 """Account state: reads at any state root (the node is an archive) and the genesis state.
 
-Called by `chain.py` and `node.py` for reads, and by `genesis.py` to write the first state.
+Called by `chain.py` and `node.py` for reads, and by `genesis.py` to write the first state;
+`apply_overrides` lays account overrides over an open state (calls, and dev cheats in a build).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from eth.db.account import AccountDB
 from eth.db.atomic import AtomicDB
 from eth_typing import Address, Hash32
 
+from ..calls import AccountOverride
 from ..storage.kv import Store
 from ..storage.state import StateOverlay, StateView
 
@@ -35,6 +37,23 @@ class AccountReader:
 
     def storage(self, address: bytes, slot: int) -> int:
         return self._db.get_storage(Address(address), slot)
+
+
+def apply_overrides(state: Any, accounts: tuple[tuple[bytes, AccountOverride], ...]) -> None:
+    """Set the overridden balance, nonce, code and storage of each account in `state`."""
+    for raw_address, override in accounts:
+        address = Address(raw_address)
+        if override.balance is not None:
+            state.set_balance(address, override.balance)
+        if override.nonce is not None:
+            state.set_nonce(address, override.nonce)
+        if override.code is not None:
+            state.set_code(address, override.code)
+        if override.state is not None:
+            state.delete_storage(address)
+        for slot, value in (override.state or ()) + override.state_diff:
+            state.set_storage(address, slot, value)
+    state.lock_changes()  # overrides are the starting point, not a transaction's own writes
 
 
 def _as_db(mapping: StateView) -> Any:

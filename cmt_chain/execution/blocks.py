@@ -20,12 +20,13 @@ from eth_utils import ValidationError
 
 from .. import errors
 from ..block import EMPTY_TRIE_ROOT, Header
-from ..calls import BlockEnv
+from ..calls import AccountOverride, BlockEnv
 from ..ordered_trie import ordered_trie_root
 from ..receipt import Receipt, combine_blooms
 from ..storage.kv import Store
 from ..storage.state import StateOverlay
 from ..transaction import Transaction
+from .accounts import apply_overrides
 from .vm import FORK_VM, evm_log, make_state, preprocess, to_evm_transaction, validation_error
 
 MIN_TX_GAS = 21_000
@@ -54,14 +55,18 @@ def build_block(
     transactions: Iterable[Transaction],
     extra_data: bytes = b"",
     strict: bool = False,
+    overrides: tuple[tuple[bytes, AccountOverride], ...] = (),
 ) -> BuiltBlock:
     """Execute `transactions` on the parent state in one pass and return the new block.
 
     With `strict` (importing a block) any transaction that cannot be included fails the block;
-    otherwise (producing) it is left out and reported in `rejected`.
+    otherwise (producing) it is left out and reported in `rejected`. `overrides` (dev mode's
+    pending cheats) are set on the parent state before anything else runs.
     """
     overlay = StateOverlay(store)
     state = make_state(overlay, parent_state_root, env)
+    if overrides:
+        apply_overrides(state, overrides)
     preprocess(state, env, parent_hash)
     included, receipts, rejected = _execute_all(state, env, transactions, strict)
     gas_used = receipts[-1].cumulative_gas_used if receipts else 0

@@ -31,6 +31,7 @@ from ..calls import (
 )
 from ..storage.kv import Store
 from ..storage.state import StateOverlay
+from .accounts import apply_overrides
 from .blocks import MIN_TX_GAS
 from .vm import BUILDER, evm_log, make_state, validation_error
 
@@ -76,7 +77,7 @@ def _run_call(store: Store, state_root: bytes, env: BlockEnv, request: CallReque
     # As geth: a call that names no price runs without the base fee check (and BASEFEE reads 0).
     call_env = env if priced else _with_base_fee(env, 0)
     state = make_state(StateOverlay(store), state_root, call_env, _CallState)
-    _override_accounts(state, accounts)
+    apply_overrides(state, accounts)
     gas = min(request.gas if request.gas is not None else gas_cap, gas_cap)
     evm_tx = _call_transaction(state, request, gas, env.chain_id)
     if gas < evm_tx.intrinsic_gas:
@@ -90,22 +91,6 @@ def _run_call(store: Store, state_root: bytes, env: BlockEnv, request: CallReque
         return CallResult(False, computation.output, used, _error_text(computation.error))
     logs = tuple(evm_log(entry) for entry in computation.get_log_entries())
     return CallResult(True, computation.output, used, logs=logs)
-
-
-def _override_accounts(state: Any, accounts: tuple[tuple[bytes, AccountOverride], ...]) -> None:
-    for raw_address, override in accounts:
-        address = Address(raw_address)
-        if override.balance is not None:
-            state.set_balance(address, override.balance)
-        if override.nonce is not None:
-            state.set_nonce(address, override.nonce)
-        if override.code is not None:
-            state.set_code(address, override.code)
-        if override.state is not None:
-            state.delete_storage(address)
-        for slot, value in (override.state or ()) + override.state_diff:
-            state.set_storage(address, slot, value)
-    state.lock_changes()  # overrides are the call's starting point, not its own writes
 
 
 def _with_base_fee(env: BlockEnv, base_fee: int) -> BlockEnv:

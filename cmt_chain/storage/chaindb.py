@@ -52,6 +52,14 @@ class ChainDB:
         puts += list(extra)
         self.store.write(puts)
 
+    def rewind(self, head: Header, removed: Iterable[Block]) -> None:
+        """Make `head` the head again, atomically: the removed blocks lose their canonical
+        numbers and their transactions' index entries (their bodies stay, as geth's side chains).
+        """
+        deletes = [(schema.CANONICAL, schema.number_key(block.number)) for block in removed]
+        deletes += [(schema.TX_INDEX, tx.hash) for block in removed for tx in block.transactions]
+        self.store.write([(schema.META, schema.HEAD_KEY, head.hash)], deletes)
+
     # --- reads --------------------------------------------------------------------------------
 
     def head_hash(self) -> bytes | None:

@@ -54,11 +54,13 @@ class Store:
     def get(self, family: str, key: bytes) -> bytes | None:
         return self._families[family].get(key)
 
-    def write(self, puts: Iterable[Put]) -> None:
-        """Apply all puts atomically: after a crash either all of them are there or none."""
+    def write(self, puts: Iterable[Put], deletes: Iterable[tuple[str, bytes]] = ()) -> None:
+        """Apply all puts (and deletes) atomically: after a crash all of them or none are there."""
         batch = rocksdict.WriteBatch(raw_mode=True)
         for family, key, value in puts:
             batch.put(key, value, self._handles[family])
+        for family, key in deletes:
+            batch.delete(key, self._handles[family])
         self._db.write(batch, self._write_options)
 
     def iterate_from(self, family: str, start: bytes) -> Iterator[tuple[bytes, bytes]]:

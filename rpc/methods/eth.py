@@ -11,14 +11,17 @@ from typing import Any
 
 from cmt_chain import errors
 from cmt_chain.calls import NO_OVERRIDES, BlockOverride, CallOverrides
+from cmt_chain.forks import MIN_BLOB_BASE_FEE
 from cmt_chain.node import BlockRef
 
 from .. import params as p
 from .. import serialize as s
+from ..errors import CLIENT_LIMIT_EXCEEDED, InvalidParams, RpcError
 from ..jsonrpc import Context, method, optional
 
 LATEST = BlockRef("latest")
 MAX_FEE_HISTORY = 1024
+MAX_STORAGE_SLOTS = 1024  # per eth_getStorageValues / eth_getProof call, as geth
 
 
 @method("eth_chainId")
@@ -38,7 +41,7 @@ async def eth_blockNumber(ctx: Context) -> str:
 
 @method("eth_coinbase")
 async def eth_coinbase(ctx: Context) -> str:
-    return s.hexb(ctx.node.validator)
+    return s.hexb(ctx.node.producer.coinbase)  # the validator, unless anvil_setCoinbase
 
 
 @method("eth_mining")
@@ -76,6 +79,28 @@ async def eth_getStorageAt(ctx: Context, address: bytes, slot: int, ref: BlockRe
     return f"0x{ctx.node.state(ref).storage(address, slot):064x}"
 
 
+@method("eth_getStorageValues", p.storage_request, optional(p.block_ref, LATEST))
+async def eth_getStorageValues(ctx: Context, request: Any, ref: BlockRef) -> dict[str, list[str]]:
+    slots = sum(len(s) for _, s in request)
+    if not slots:
+        raise InvalidParams("empty request")
+    if slots > MAX_STORAGE_SLOTS:
+        raise RpcError(CLIENT_LIMIT_EXCEEDED, f"too many slots (max {MAX_STORAGE_SLOTS})")
+    state = ctx.node.state(ref)
+    return s.storage_values(tuple(
+        (address, tuple(state.storage(address, slot) for slot in slots))
+        for address, slots in request))
+
+
+@method("eth_getProof", p.address, p.proof_keys, optional(p.block_ref, LATEST))
+async def eth_getProof(ctx: Context, address: bytes, keys: tuple[tuple[int, bool], ...],
+                       ref: BlockRef) -> dict[str, Any]:
+    if len(keys) > MAX_STORAGE_SLOTS:
+        raise RpcError(CLIENT_LIMIT_EXCEEDED, f"too many slots (max {MAX_STORAGE_SLOTS})")
+    proof = ctx.node.proof(address, tuple(slot for slot, _ in keys), ref)
+    return s.account_proof(proof, keys)
+
+
 @method("eth_gasPrice")
 async def eth_gasPrice(ctx: Context) -> str:
     return s.qty(ctx.node.gas_price())
@@ -110,6 +135,24 @@ def _percentiles(value: Any) -> list[float]:
     if any(not 0 <= x <= 100 for x in value) or value != sorted(value):
         raise p.InvalidParams("reward percentiles must be ascending values in [0, 100]")
     return [float(x) for x in value]
+
+
+@method("eth_baseFee")
+async def eth_baseFee(ctx: Context) -> str:
+    """Return the base fee of the next block (execution-apis' eth_baseFee)."""
+    return s.qty(ctx.node.chain.next_base_fee(ctx.node.chain.head))
+
+
+@method("eth_blobBaseFee")
+async def eth_blobBaseFee(ctx: Context) -> str:
+    """Return the blob base fee: this chain carries no blobs, so EIP-4844's minimum."""
+    return s.qty(MIN_BLOB_BASE_FEE)
+
+
+@method("eth_config")
+async def eth_config(ctx: Context) -> dict[str, Any]:
+    """Return EIP-7910's fork configuration: Prague since genesis, no fork scheduled."""
+    return {"current": s.fork_config(ctx.node.fork()), "next": None, "last": None}
 
 
 @method("eth_call", p.call_request, optional(p.block_ref, LATEST),
@@ -197,6 +240,18 @@ async def eth_getBlockByNumber(ctx: Context, ref: BlockRef, full: bool) -> dict 
 async def eth_getBlockByHash(ctx: Context, block_hash: bytes, full: bool) -> dict | None:
     block = ctx.node.chain.block_by_hash(block_hash)
     return s.block(block, full) if block is not None else None
+
+
+@method("eth_getHeaderByNumber", p.block_number_or_tag)
+async def eth_getHeaderByNumber(ctx: Context, ref: BlockRef) -> dict | None:
+    block = _block(ctx, ref)
+    return s.header(block.header) if block is not None else None
+
+
+@method("eth_getHeaderByHash", p.hash32)
+async def eth_getHeaderByHash(ctx: Context, block_hash: bytes) -> dict | None:
+    block = ctx.node.chain.block_by_hash(block_hash)
+    return s.header(block.header) if block is not None else None
 
 
 @method("eth_getBlockTransactionCountByHash", p.hash32)

@@ -78,7 +78,10 @@ def production_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodePr
 
 
 @pytest.mark.parametrize("name", ["evm_mine", "anvil_mine", "evm_setAutomine", "evm_increaseTime",
-                                  "eth_sendTransaction", "eth_sign", "personal_sign"])
+                                  "eth_sendTransaction", "eth_sign", "personal_sign",
+                                  "anvil_setBalance", "hardhat_setBalance", "hardhat_setCode",
+                                  "anvil_impersonateAccount", "anvil_dropTransaction",
+                                  "hardhat_setCoinbase", "evm_snapshot", "evm_revert"])
 def test_dev_methods_do_not_exist_outside_dev_mode(production_node: NodeProcess,
                                                   name: str) -> None:
     rpc_error(production_node.url, name, [], -32601,

@@ -136,3 +136,88 @@ def test_block_builder_matches_py_evm_bit_for_bit(store):
     for ours, theirs in zip(built.receipts, reference_receipts, strict=True):
         assert ours.encode_consensus() == theirs.encode()
     assert len(built.receipts[3].logs) == 12
+
+
+@pytest.mark.parametrize("fields", [
+    {"type": 2, "chainId": CHAIN_ID, "nonce": 5, "gas": 21_000, "maxFeePerGas": 10**10,
+     "maxPriorityFeePerGas": 10**9, "to": "0x" + "22" * 20, "value": 1},
+    {"type": 2, "chainId": CHAIN_ID, "nonce": 0, "gas": 100_000, "maxFeePerGas": 10**10,
+     "maxPriorityFeePerGas": 0, "data": "0x6000", "value": 0},
+    {"chainId": CHAIN_ID, "nonce": 7, "gas": 21_000, "gasPrice": 10**10, "to": "0x" + "22" * 20,
+     "value": 10**18},
+    {"nonce": 7, "gas": 21_000, "gasPrice": 10**10, "to": "0x" + "22" * 20, "value": 3},
+    {"chainId": CHAIN_ID, "nonce": 0, "gas": 90_000, "gasPrice": 10**10, "data": "0x6000"},
+], ids=["1559-transfer", "1559-create", "155-transfer", "unprotected", "legacy-create"])
+def test_transaction_rebuilt_from_fields_is_the_decoded_one(fields):
+    raw = bytes(KEYS[0].sign_transaction(fields).raw_transaction)
+    rebuilt = execution.to_evm_transaction(decode_transaction(raw))
+    decoded = execution.vm.BUILDER.decode(raw)
+    assert rebuilt.encode() == decoded.encode() == raw
+    assert rebuilt.hash == decoded.hash
+    assert rebuilt.intrinsic_gas == decoded.intrinsic_gas
+
+
+def storage_workload() -> list[list[bytes]]:
+    """Return three blocks that grow, rewrite, clear and revert contract storage over time."""
+    deployer, user, other = KEYS
+    contract = _contract_address(deployer.address, 0)
+    fee = {"maxFeePerGas": 10**9, "maxPriorityFeePerGas": 10**8, "chainId": CHAIN_ID, "type": 2}
+    nonces = {key.address: 0 for key in KEYS}
+
+    def tx(key, **fields):
+        signed = key.sign_transaction({"nonce": nonces[key.address], **fee, **fields})
+        nonces[key.address] += 1
+        return bytes(signed.raw_transaction)
+
+    def call(key, name, arg, gas=1_200_000):
+        sig = {"set": "set(uint256)", "burn": "burn(uint256)"}[name]
+        return tx(key, to=contract, gas=gas, data=_selector(sig) + _word(arg))
+
+    def pay(key, i):  # to a fresh account each time: the account trie grows
+        return tx(key, to=to_checksum_address((0xABC000 + i).to_bytes(20, "big")), value=i + 1,
+                  gas=21_000)
+
+    first = [tx(deployer, gas=2_000_000, data=ARTIFACT["bytecode"] + _word(5)),
+             call(user, "burn", 40), call(other, "set", 9)] + [pay(user, i) for i in range(30)]
+    second = [call(user, "set", 0),  # clears slot 0: a deletion from the stored trie
+              call(other, "burn", 25), call(user, "burn", 200, gas=60_000),  # runs out of gas
+              call(deployer, "set", 3), call(other, "set", 0)] + [
+                  pay(other, 100 + i) for i in range(30)]
+    third = [call(user, "burn", 3), call(deployer, "set", 11)] + [
+        pay(deployer, 200 + i) for i in range(5)]
+    return [first, second, third]
+
+
+def test_block_builder_matches_py_evm_over_several_blocks_of_storage(store):
+    blocks = storage_workload()
+    vm = PragueVM.configure(consensus_class=NoProofConsensus)
+    chain_class = MiningChain.configure(vm_configuration=((0, vm),), chain_id=CHAIN_ID)
+    genesis = dict(
+        difficulty=0, gas_limit=GAS_LIMIT, timestamp=TIMESTAMP - 1, base_fee_per_gas=0,
+        withdrawals_root=EMPTY_TRIE_ROOT, blob_gas_used=0, excess_blob_gas=0,
+        parent_beacon_block_root=ZERO_HASH, requests_hash=execution.EMPTY_REQUESTS_HASH,
+        nonce=b"\x00" * 8, coinbase=b"\x00" * 20)
+    chain = chain_class.from_genesis(AtomicDB(), genesis, GENESIS_STATE)
+    builder = PragueVM.get_transaction_builder()
+    accounts = [execution.GenesisAccount(address, balance=10**21) for address in GENESIS_STATE]
+    state_root, writes = execution.genesis_state(store, accounts)
+    store.write([("state", key, value) for key, value in writes.items()])
+
+    for number, raw_txs in enumerate(blocks, start=1):
+        parent = chain.get_canonical_head()
+        chain.header = chain.header.copy(coinbase=COINBASE, timestamp=TIMESTAMP + number,
+                                         mix_hash=RANDAO)
+        theirs = [chain.apply_transaction(builder.decode(raw))[1] for raw in raw_txs]
+        reference = chain.mine_block(mix_hash=RANDAO).header
+        env = BlockEnv(number=number, timestamp=TIMESTAMP + number, coinbase=COINBASE,
+                       gas_limit=GAS_LIMIT, base_fee=reference.base_fee_per_gas,
+                       chain_id=CHAIN_ID, prev_randao=RANDAO, ancestor_hashes=(parent.hash,))
+        built = execution.build_block(store, state_root, parent.hash, env,
+                                      [decode_transaction(raw) for raw in raw_txs], strict=True)
+        assert built.header.state_root == reference.state_root, f"block {number}"
+        assert built.header.receipts_root == reference.receipt_root
+        assert [r.encode_consensus() for r in built.receipts] == [r.encode() for r in theirs]
+        assert [r.status for r in built.receipts][:5] == (
+            [1, 1, 0, 1, 1] if number == 2 else [1] * 5)
+        store.write([("state", key, value) for key, value in built.state_writes.items()])
+        state_root = built.header.state_root
