@@ -16,6 +16,7 @@ import signal
 import sys
 from pathlib import Path
 
+from . import templates
 from .config import Config, ConfigError, load_config
 from .errors import ChainError
 from .node import CLIENT_VERSION, Node
@@ -96,6 +97,10 @@ def print_banner(node: Node, url: str) -> None:
                   for i, a in enumerate(node.dev_accounts.values())]
         lines += ["", f"Mnemonic:       {config.genesis.mnemonic}",
                   "Derivation:     m/44'/60'/0'/0/i", ""]
+    contracts = templates.preloaded(config)
+    if contracts:
+        lines += ["Commerce contracts (ABIs: cmt_getContracts)", "=================="]
+        lines += [f"{t.name:<12} 0x{t.address.hex()}" for t in contracts] + [""]
     print("\n".join(lines))
     print(f"Listening on {url}", flush=True)
 

@@ -131,6 +131,29 @@ class FeesConfig:
 
 
 @dataclass(frozen=True)
+class TemplatesConfig:
+    """The commerce contracts preloaded at genesis (see `templates.py` for their addresses)."""
+
+    enabled: bool = True
+    # Owns Escrow, Marketplace, Disputes and Identity. Empty: the first account of genesis.mnemonic
+    # (dev account 0), whose key is public with the default mnemonic: set it on a real network.
+    owner: bytes = b""
+    fee_bps: int = 250  # marketplace fee in basis points (at most 1000)
+    fee_recipient: bytes = b""  # empty: the owner
+    dispute_deposit: int = 1 * ETHER  # each party's deposit on a dispute
+    arbiter_min_bond: int = 10 * ETHER
+    panel_size: int = 3
+    response_window: int = 3 * 86_400  # seconds the seller has to answer a dispute
+    voting_period: int = 5 * 86_400  # seconds a panel has to vote
+    slash_bps: int = 1000  # share of a silent panelist's bond it loses
+    token_name: str = "Test Token"
+    token_symbol: str = "TST"
+    token_decimals: int = 18
+    token_supply: int = 1_000_000  # whole tokens minted at genesis
+    token_holder: bytes = b""  # empty: the owner
+
+
+@dataclass(frozen=True)
 class Config:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     genesis: GenesisConfig = field(default_factory=GenesisConfig)
@@ -140,6 +163,7 @@ class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     txpool: TxpoolConfig = field(default_factory=TxpoolConfig)
     fees: FeesConfig = field(default_factory=FeesConfig)
+    templates: TemplatesConfig = field(default_factory=TemplatesConfig)
 
     @property
     def data_dir(self) -> Path:
@@ -151,7 +175,11 @@ class Config:
         return dataclasses.replace(self, **{section: dataclasses.replace(current, **changes)})
 
 
-_AMOUNT_FIELDS = {"genesis.dev_balance", "genesis.base_fee_per_gas", "fees.min_gas_price"}
+_AMOUNT_FIELDS = {
+    "genesis.dev_balance", "genesis.base_fee_per_gas", "fees.min_gas_price",
+    "templates.dispute_deposit", "templates.arbiter_min_bond",
+}
+_ADDRESS_FIELDS = {"templates.owner", "templates.fee_recipient", "templates.token_holder"}
 _CHOICES = {"mining.mode": ("interval", "instant", "off"), "mining.executor": ("process", "thread")}
 # Inclusive bounds. Chain ids are uint64 (EIP-2294); a block needs room for one transfer.
 _RANGES: dict[str, tuple[int, int]] = {
@@ -160,6 +188,14 @@ _RANGES: dict[str, tuple[int, int]] = {
     "genesis.gas_limit": (21_000, 2**63 - 1),
     "genesis.timestamp": (0, 2**63 - 1),
     "genesis.dev_accounts": (0, 1000),
+    # The contracts' own limits (Marketplace fee cap, Disputes params), checked here with key names.
+    "templates.fee_bps": (0, 1000),
+    "templates.panel_size": (1, 15),
+    "templates.response_window": (3600, 2**32 - 1),
+    "templates.voting_period": (3600, 2**32 - 1),
+    "templates.slash_bps": (0, 5000),
+    "templates.token_decimals": (0, 36),
+    "templates.token_supply": (0, 10**36),
 }
 _POSITIVE = {
     "network.chain_id", "genesis.gas_limit", "rpc.max_body_bytes", "rpc.max_batch",
@@ -194,7 +230,19 @@ def config_from_dict(raw: dict[str, Any]) -> Config:
             raise ConfigError(f"{name}: expected a table")
         section_type = typing.get_type_hints(Config)[name]
         built[name] = _build_section(name, section_type, body)
-    return Config(**built)
+    config = Config(**built)
+    _check_templates(config)
+    return config
+
+
+def _check_templates(config: Config) -> None:
+    """Check the template settings that span keys or sections."""
+    templates = config.templates
+    for key in ("dispute_deposit", "arbiter_min_bond"):
+        if not 0 < getattr(templates, key) < 2**128:
+            raise ConfigError(f"templates.{key}: must be positive and below 2**128 wei")
+    if templates.panel_size % 2 == 0:
+        raise ConfigError("templates.panel_size: must be odd")
 
 
 def _build_section(name: str, section_type: type, body: dict[str, Any]) -> Any:
@@ -206,6 +254,8 @@ def _build_section(name: str, section_type: type, body: dict[str, Any]) -> Any:
             raise ConfigError(f"{dotted}: unknown key (known: {', '.join(hints)})")
         if dotted == "genesis.alloc":
             values[key] = _parse_alloc(value)
+        elif dotted in _ADDRESS_FIELDS:
+            values[key] = _parse_address(value, dotted) if value != "" else b""
         else:
             values[key] = _check_value(dotted, hints[key], value)
     return section_type(**values)

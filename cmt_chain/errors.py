@@ -34,6 +34,15 @@ class GenesisFileError(ChainError):
     message = "bad genesis file"
 
 
+class GenesisDeployFailed(ChainError):
+    """Raised when a contract preloaded at genesis fails to deploy or link (bad template config)."""
+
+    message = "genesis contract deployment failed"
+
+    def __init__(self, step: str, reason: str = "") -> None:
+        super().__init__(f"{step}: {reason}" if reason else step)
+
+
 class TxRejected(ChainError):
     """Raised when a transaction is refused before it reaches the pool (geth code -32000)."""
 

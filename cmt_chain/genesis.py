@@ -1,4 +1,5 @@
-"""The genesis block: the prefunded dev accounts, the configured alloc, and the first header.
+"""The genesis block: the prefunded dev accounts, the configured alloc, the preloaded commerce
+templates (`templates.py`: constructors and linking calls run in the EVM), and the first header.
 
 `make_genesis(store, config)` returns the genesis block and the state it writes; `chain.py` stores
 both in one batch when a data folder is new. The same config always gives the same genesis hash.
@@ -6,9 +7,10 @@ both in one batch when a data folder is new. The same config always gives the sa
 
 from __future__ import annotations
 
-from . import execution
+from . import execution, templates
 from .accounts import dev_accounts
 from .block import EMPTY_TRIE_ROOT, ZERO_ADDRESS, ZERO_HASH, Block, Header
+from .calls import BlockEnv
 from .config import Config
 from .receipt import combine_blooms
 from .storage.kv import Store
@@ -30,7 +32,15 @@ def genesis_accounts(config: Config) -> list[execution.GenesisAccount]:
 
 def make_genesis(store: Store, config: Config) -> tuple[Block, dict[bytes, bytes]]:
     """Return the genesis block and the state writes it needs."""
-    state_root, writes = execution.genesis_state(store, genesis_accounts(config))
+    steps = templates.genesis_steps(config)
+    if steps:
+        env = BlockEnv(number=0, timestamp=config.genesis.timestamp, coinbase=ZERO_ADDRESS,
+                       gas_limit=config.genesis.gas_limit, base_fee=0,
+                       chain_id=config.network.chain_id)
+        state_root, writes = execution.genesis_state_with_contracts(
+            store, genesis_accounts(config), steps, env)
+    else:
+        state_root, writes = execution.genesis_state(store, genesis_accounts(config))
     header = Header(
         parent_hash=ZERO_HASH, coinbase=ZERO_ADDRESS, state_root=state_root,
         transactions_root=EMPTY_TRIE_ROOT, receipts_root=EMPTY_TRIE_ROOT,

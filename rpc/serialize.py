@@ -14,6 +14,7 @@ from cmt_chain.forks import ForkConfig
 from cmt_chain.logs import LocatedLog
 from cmt_chain.proofs import AccountProof
 from cmt_chain.receipt import Receipt
+from cmt_chain.templates import Template
 from cmt_chain.transaction import ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, SET_CODE, Transaction
 
 
@@ -220,3 +221,8 @@ def fork_config(fork: ForkConfig | None) -> dict[str, Any] | None:
 
 def storage_values(values: tuple[tuple[bytes, tuple[int, ...]], ...]) -> dict[str, list[str]]:
     return {hexb(address): [f"0x{v:064x}" for v in slots] for address, slots in values}
+
+
+def template(t: Template) -> dict[str, Any]:
+    """Return a preloaded contract as cmt_getContracts lists it."""
+    return {"name": t.name, "address": hexb(t.address), "abi": list(t.abi), "source": t.source}

@@ -4,6 +4,7 @@
     calls.py     call, estimate_gas: throwaway runs with overrides, a gas cap and a deadline
     access_lists.py  create_access_list: a call's EIP-2930 access list, run until stable
     accounts.py  AccountReader at any state root; genesis_state
+    genesis_deploy.py  genesis_state_with_contracts: constructors and linking calls run at genesis
     vm.py        the fork of calls (Prague), node <-> py-evm conversions, error mapping
     blobs.py     verify_sidecar: a sent blob transaction's KZG commitments and proofs
     forks.py     each fork name of a chain spec -> py-evm's VM, and what differs by fork
@@ -18,10 +19,12 @@ from .access_lists import create_access_list
 from .accounts import AccountReader, GenesisAccount, genesis_state
 from .blocks import EMPTY_REQUESTS_HASH, MIN_TX_GAS, BuiltBlock, build_block
 from .calls import call, estimate_gas, revert_data
+from .genesis_deploy import GenesisCall, GenesisDeploy, GenesisStep, genesis_state_with_contracts
 from .vm import FORK_VM, to_evm_transaction
 
 __all__ = [
-    "EMPTY_REQUESTS_HASH", "FORK_VM", "MIN_TX_GAS", "AccountReader",
-    "BuiltBlock", "GenesisAccount", "blobs", "build_block", "call", "create_access_list",
-    "estimate_gas", "forks", "genesis_state", "revert_data", "to_evm_transaction",
+    "EMPTY_REQUESTS_HASH", "FORK_VM", "MIN_TX_GAS", "AccountReader", "BuiltBlock",
+    "GenesisAccount", "GenesisCall", "GenesisDeploy", "GenesisStep", "blobs", "build_block",
+    "call", "create_access_list", "estimate_gas", "forks", "genesis_state",
+    "genesis_state_with_contracts", "revert_data", "to_evm_transaction",
 ]

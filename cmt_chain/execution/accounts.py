@@ -74,6 +74,11 @@ def genesis_state(store: Store, accounts: Iterable[GenesisAccount],
                   ) -> tuple[bytes, dict[bytes, bytes]]:
     """Write the genesis accounts into a new state; return its root and the writes to store."""
     overlay = StateOverlay(store)
+    return write_accounts(overlay, accounts), overlay.writes
+
+
+def write_accounts(overlay: StateOverlay, accounts: Iterable[GenesisAccount]) -> bytes:
+    """Write accounts into an empty state held in `overlay`; return the state root."""
     account_db = AccountDB(AtomicDB(_as_db(overlay)), BLANK_ROOT_HASH)
     for account in accounts:
         address = Address(account.address)
@@ -84,4 +89,4 @@ def genesis_state(store: Store, accounts: Iterable[GenesisAccount],
         for slot, value in account.storage:
             account_db.set_storage(address, slot, value)
     account_db.persist()
-    return account_db.state_root, overlay.writes
+    return account_db.state_root

@@ -15,8 +15,10 @@ import {ReentrancyGuard} from "./lib/ReentrancyGuard.sol";
 ///    {onDisputeOpened}, which refuses disputes without a deposit. The dispute awaits the seller.
 /// 3. The seller has `responseWindow` to post an equal deposit. If not, anyone may call {defaultJudgment}:
 ///    the buyer is refunded and gets the deposit back. (The seller may also simply refund in the escrow.)
-/// 4. When the seller posts, a panel of `panelSize` (odd) arbiters is drawn (rule below); if the pool is
-///    too small the dispute waits and anyone may retry with {drawPanel}.
+/// 4. When the seller posts, the draw is scheduled on a future block, `DRAW_DELAY` blocks later. Once that
+///    block is mined, anyone calls {drawPanel}, which draws a panel of `panelSize` (odd) arbiters by the rule
+///    below. If too few arbiters qualify, or the draw block is more than 256 blocks old, {drawPanel} schedules
+///    a new draw block instead.
 /// 5. Both parties may {submitEvidence} (hashes of off-chain documents) until the dispute is decided.
 /// 6. Panelists {vote} Refund, Release or Split (50/50) within `votingPeriod`.
 /// 7. {finalize}: as soon as one choice has a majority of the whole panel (panelSize / 2 + 1 votes), or
@@ -32,12 +34,21 @@ import {ReentrancyGuard} from "./lib/ReentrancyGuard.sol";
 ///    the escrow's own timeout splits the order), anyone calls {settleClosed}: deposits are returned and
 ///    the panel is released without slashing.
 ///
-/// Panel selection rule (deterministic given the block): seed = keccak256(orderId, blockhash(n - 1),
-/// block.prevrandao) at the block n of the draw; attempt k (k = 0, 1, ... up to 4 * panelSize + 16) takes
-/// pool[keccak256(seed, k) % pool.length] and keeps it unless it is the buyer or the seller, already on the
-/// panel, or (when validatorsOnly) not a validator. If the panel is not full after the last attempt the
-/// draw fails and can be retried in a later block. A block producer can bias this seed by withholding
-/// blocks; a commit-reveal or VRF seed can replace it later without changing the rest.
+/// Panel selection rule. When the seller's deposit lands in block b, the dispute's draw block is
+/// d = b + DRAW_DELAY. After block d is mined, {drawPanel} computes seed = keccak256(abi.encode(orderId,
+/// blockhash(d))). It gives every pool member who joined before block d, is neither the buyer nor the seller,
+/// and (when validatorsOnly) is a validator, the score keccak256(abi.encode(seed, member)). The `panelSize`
+/// members with the lowest scores form the panel, ordered by score. The result does not depend on the pool's
+/// order or on anyone who joins after block d.
+/// Why: nobody knows blockhash(d) when the dispute is opened or answered, so neither party can pick the
+/// block, the seed or the panel. The earlier rule used the previous block's hash and prevrandao, both known
+/// when the transaction is sent. On that rule the seller could wait for a favourable block, or post its
+/// deposit from a contract that reverts unless the panel suits it.
+/// Fallback: if fewer than `panelSize` members qualify, or block d is more than 256 blocks old (its hash is no
+/// longer readable), {drawPanel} schedules a new draw block d' = now + DRAW_DELAY, whose hash is again unknown.
+/// Limits: the producer of block d can still bias its hash, by withholding the block or choosing what goes in
+/// it. When the pool barely exceeds `panelSize`, a member leaving after block d can force a redraw. A
+/// commit-reveal or VRF seed could replace blockhash(d) without changing the rest.
 ///
 /// All payments out of this contract are pull payments ({withdraw}), so nobody can block a decision.
 contract Disputes is IDisputeResolver, Owned, ReentrancyGuard {
@@ -71,6 +82,7 @@ contract Disputes is IDisputeResolver, Owned, ReentrancyGuard {
         uint256 bond;
         uint32 activePanels;
         uint32 slot; // index + 1 in the pool, 0 = not in the pool
+        uint64 joinedBlock; // the block in which it last joined the pool
     }
 
     struct Dispute {
@@ -79,6 +91,7 @@ contract Disputes is IDisputeResolver, Owned, ReentrancyGuard {
         uint16 slashBps;
         uint32 votingPeriod;
         uint64 deadline; // AwaitingSeller: respond-by; Voting: vote-by
+        uint64 drawBlock; // AwaitingPanel: the block whose hash seeds the draw
         address buyer;
         address seller;
         uint256 deposit;
@@ -100,7 +113,8 @@ contract Disputes is IDisputeResolver, Owned, ReentrancyGuard {
     error TooLate(uint256 orderId, uint64 deadline);
     error AlreadyVoted(uint256 orderId, address panelist);
     error InvalidVote();
-    error PoolTooSmall(uint256 orderId);
+    error DrawNotReady(uint256 orderId, uint64 drawBlock);
+    error PoolFull();
     error StillDisputed(uint256 orderId);
     error AlreadyMember(address arbiter);
     error NotMember(address arbiter);
@@ -122,6 +136,7 @@ contract Disputes is IDisputeResolver, Owned, ReentrancyGuard {
     event DepositPosted(uint256 indexed orderId, address indexed party, uint256 amount);
     event DepositReclaimed(uint256 indexed orderId, address indexed buyer, uint256 amount);
     event DisputeRegistered(uint256 indexed orderId, address indexed buyer, address indexed seller, uint64 respondBy);
+    event PanelDrawScheduled(uint256 indexed orderId, uint64 drawBlock);
     event PanelDrawn(uint256 indexed orderId, address[] panel, uint64 voteBy);
     event EvidenceSubmitted(uint256 indexed orderId, address indexed party, bytes32 evidenceHash);
     event Voted(uint256 indexed orderId, address indexed panelist, Vote vote);
@@ -139,6 +154,10 @@ contract Disputes is IDisputeResolver, Owned, ReentrancyGuard {
     uint16 public constant BPS = 10_000;
     uint16 public constant SPLIT_BPS = 5_000;
     uint8 public constant MAX_PANEL = 15;
+    /// @notice Blocks from the seller's deposit to the block whose hash seeds the panel draw.
+    uint64 public constant DRAW_DELAY = 3;
+    /// @notice Most arbiters the pool holds (the draw scores every member).
+    uint256 public constant MAX_POOL = 256;
 
     Escrow public immutable escrow;
     Params public params;
@@ -193,10 +212,12 @@ contract Disputes is IDisputeResolver, Owned, ReentrancyGuard {
         if (!_eligible(msg.sender)) revert NotEligible(msg.sender);
         uint256 bond = a.bond + msg.value;
         if (bond < params.minBond) revert BondTooLow(bond, params.minBond);
+        if (pool.length >= MAX_POOL) revert PoolFull();
         a.bond = bond;
         totalBonds += msg.value;
         pool.push(msg.sender);
-        a.slot = uint32(pool.length);
+        // one write of the slot, so the gas does not depend on whether block.number is zero
+        (a.slot, a.joinedBlock) = (uint32(pool.length), uint64(block.number));
         emit ArbiterJoined(msg.sender, bond);
     }
 
@@ -244,12 +265,12 @@ contract Disputes is IDisputeResolver, Owned, ReentrancyGuard {
             if (msg.value != d.deposit) revert WrongDeposit(d.deposit, msg.value);
             d.sellerDeposit = msg.value;
             d.phase = Phase.AwaitingPanel;
+            _schedule(orderId, d);
         } else {
             revert NotParty(orderId, msg.sender);
         }
         totalDeposits += msg.value;
         emit DepositPosted(orderId, msg.sender, msg.value);
-        if (d.phase == Phase.AwaitingPanel) _draw(orderId, d);
     }
 
     /// @notice Buyer: take back a deposit posted for a dispute that was never opened.
@@ -311,11 +332,16 @@ contract Disputes is IDisputeResolver, Owned, ReentrancyGuard {
         escrow.resolve(orderId, Escrow.Outcome.Refund, 0);
     }
 
-    /// @notice Retry drawing the panel of a dispute whose earlier draw failed. Anyone.
-    function drawPanel(uint256 orderId) external nonReentrant {
+    /// @notice Draw the panel once the dispute's draw block is mined (the rule on the contract). Anyone.
+    ///         When too few arbiters qualify or the draw block's hash is gone (over 256 blocks ago), schedule
+    ///         a new draw block instead and return false.
+    function drawPanel(uint256 orderId) external nonReentrant returns (bool drawn) {
         Dispute storage d = _disputes[orderId];
         if (d.phase != Phase.AwaitingPanel) revert WrongPhase(orderId, d.phase);
-        if (!_draw(orderId, d)) revert PoolTooSmall(orderId);
+        if (block.number <= d.drawBlock) revert DrawNotReady(orderId, d.drawBlock);
+        bytes32 drawHash = blockhash(d.drawBlock);
+        drawn = drawHash != 0 && _draw(orderId, d, drawHash);
+        if (!drawn) _schedule(orderId, d);
     }
 
     /// @notice Buyer or seller: publish the hash of an off-chain piece of evidence.
@@ -415,6 +441,11 @@ contract Disputes is IDisputeResolver, Owned, ReentrancyGuard {
         return (d.phase, d.buyer, d.seller, d.deadline, d.deposit, d.sellerDeposit, d.panel, d.tally);
     }
 
+    /// @notice The block whose hash seeds the draw of the dispute on `orderId` (0 before the seller answers).
+    function drawBlockOf(uint256 orderId) external view returns (uint64) {
+        return _disputes[orderId].drawBlock;
+    }
+
     // ---------------------------------------------------------------- internals
 
     function _setParams(Params memory p) private {
@@ -430,27 +461,16 @@ contract Disputes is IDisputeResolver, Owned, ReentrancyGuard {
         return !validatorsOnly || validatorSet.isValidator(account);
     }
 
+    function _schedule(uint256 orderId, Dispute storage d) private {
+        uint64 at = uint64(block.number) + DRAW_DELAY;
+        d.drawBlock = at;
+        emit PanelDrawScheduled(orderId, at);
+    }
+
     /// @dev The panel selection rule documented on the contract. Returns false (state untouched) on failure.
-    function _draw(uint256 orderId, Dispute storage d) private returns (bool) {
-        uint256 n = pool.length;
+    function _draw(uint256 orderId, Dispute storage d, bytes32 drawHash) private returns (bool) {
         uint256 size = d.panelSize;
-        if (n < size) return false;
-        bytes32 seed = keccak256(abi.encode(orderId, blockhash(block.number - 1), block.prevrandao));
-        address[] memory chosen = new address[](size);
-        uint256 found;
-        uint256 attempts = 4 * size + 16;
-        for (uint256 k; k < attempts && found < size; ++k) {
-            address candidate = pool[uint256(keccak256(abi.encode(seed, k))) % n];
-            if (candidate == d.buyer || candidate == d.seller || !_eligible(candidate)) continue;
-            bool dup;
-            for (uint256 j; j < found; ++j) {
-                if (chosen[j] == candidate) {
-                    dup = true;
-                    break;
-                }
-            }
-            if (!dup) chosen[found++] = candidate;
-        }
+        (address[] memory chosen, uint256 found) = _lowestScores(d, keccak256(abi.encode(orderId, drawHash)), size);
         if (found < size) return false;
         for (uint256 j; j < size; ++j) {
             arbiters[chosen[j]].activePanels += 1;
@@ -461,6 +481,32 @@ contract Disputes is IDisputeResolver, Owned, ReentrancyGuard {
         d.deadline = voteBy;
         emit PanelDrawn(orderId, chosen, voteBy);
         return true;
+    }
+
+    /// @dev The (up to) `size` qualifying pool members with the lowest keccak256(seed, member), lowest first.
+    function _lowestScores(Dispute storage d, bytes32 seed, uint256 size)
+        private
+        view
+        returns (address[] memory chosen, uint256 found)
+    {
+        chosen = new address[](size);
+        uint256[] memory scores = new uint256[](size);
+        uint64 drawBlock = d.drawBlock;
+        uint256 n = pool.length;
+        for (uint256 i; i < n; ++i) {
+            address a = pool[i];
+            if (arbiters[a].joinedBlock >= drawBlock || a == d.buyer || a == d.seller) continue;
+            uint256 score = uint256(keccak256(abi.encode(seed, a)));
+            if (found == size && score >= scores[size - 1]) continue;
+            if (!_eligible(a)) continue;
+            uint256 j = found < size ? found++ : size - 1;
+            for (; j > 0 && scores[j - 1] > score; --j) {
+                scores[j] = scores[j - 1];
+                chosen[j] = chosen[j - 1];
+            }
+            scores[j] = score;
+            chosen[j] = a;
+        }
     }
 
     function _onPanel(Dispute storage d, address account) private view returns (bool) {

@@ -69,12 +69,47 @@ contract DisputesTest is Base {
         escrow.openDispute(id, bytes32("broken"));
     }
 
-    /// @dev ... and the seller answered: the panel is drawn.
+    /// @dev ... and the seller answered: the panel is drawn once the draw block is mined.
     function _voting() internal returns (uint256 id, address[] memory panel) {
         id = _opened();
         vm.prank(seller);
         disputes.postDeposit{value: DEPOSIT}(id);
+        assertTrue(_drawNow(id), "panel drawn");
         panel = _panel(id);
+    }
+
+    /// @dev Mine past the dispute's draw block (with a known hash) and call drawPanel.
+    function _drawNow(uint256 id) internal returns (bool) {
+        uint64 at = disputes.drawBlockOf(id);
+        vm.roll(uint256(at) + 1);
+        vm.setBlockhash(at, keccak256(abi.encode("block", at)));
+        return disputes.drawPanel(id);
+    }
+
+    /// @dev The panel the documented rule gives for `drawHash` over `members` (lowest scores first).
+    function _expectedPanel(uint256 id, bytes32 drawHash, address[] memory members)
+        internal
+        pure
+        returns (address[] memory panel)
+    {
+        bytes32 seed = keccak256(abi.encode(id, drawHash));
+        uint256 n = members.length;
+        uint256[] memory scores = new uint256[](n);
+        address[] memory sorted = new address[](n);
+        for (uint256 i; i < n; ++i) {
+            uint256 score = uint256(keccak256(abi.encode(seed, members[i])));
+            uint256 j = i;
+            for (; j > 0 && scores[j - 1] > score; --j) {
+                scores[j] = scores[j - 1];
+                sorted[j] = sorted[j - 1];
+            }
+            scores[j] = score;
+            sorted[j] = members[i];
+        }
+        panel = new address[](3);
+        for (uint256 i; i < 3; ++i) {
+            panel[i] = sorted[i];
+        }
     }
 
     function _panel(uint256 id) internal view returns (address[] memory panel) {
@@ -156,10 +191,11 @@ contract DisputesTest is Base {
         uint256 id = _opened();
         vm.prank(seller);
         disputes.postDeposit{value: DEPOSIT}(id);
+        assertFalse(_drawNow(id)); // one validator for a panel of three: a new draw block is scheduled
         assertEq(uint256(_phase(id)), uint256(Disputes.Phase.AwaitingPanel));
         vs.set(arbs[0], true);
         vs.set(arbs[1], true);
-        disputes.drawPanel(id);
+        assertTrue(_drawNow(id));
         address[] memory panel = _panel(id);
         for (uint256 i; i < 3; ++i) {
             assertTrue(vs.isValidator(panel[i]));
@@ -170,7 +206,7 @@ contract DisputesTest is Base {
 
     function test_join_and_leave() public {
         assertEq(disputes.poolSize(), 5);
-        (uint256 bond,, uint32 slot) = disputes.arbiters(arbs[0]);
+        (uint256 bond,, uint32 slot,) = disputes.arbiters(arbs[0]);
         assertEq(bond, BOND);
         assertEq(uint256(slot), 1);
         vm.expectEmit(address(disputes));
@@ -179,7 +215,7 @@ contract DisputesTest is Base {
         disputes.leave();
         assertEq(disputes.poolSize(), 4);
         assertEq(disputes.pool(0), arbs[4]); // the last one took the freed slot
-        (,, uint32 movedSlot) = disputes.arbiters(arbs[4]);
+        (,, uint32 movedSlot,) = disputes.arbiters(arbs[4]);
         assertEq(uint256(movedSlot), 1);
         vm.prank(arbs[0]);
         disputes.withdraw();
@@ -340,7 +376,7 @@ contract DisputesTest is Base {
                 for (uint256 j; j < i; ++j) {
                     assertTrue(panel[i] != panel[j], "duplicate panelist");
                 }
-                (, uint32 active,) = disputes.arbiters(panel[i]);
+                (, uint32 active,,) = disputes.arbiters(panel[i]);
                 assertTrue(active >= 1);
             }
             assertEq(uint256(_phase(id)), uint256(Disputes.Phase.Voting));
@@ -356,13 +392,132 @@ contract DisputesTest is Base {
         vm.prank(seller);
         disputes.postDeposit{value: DEPOSIT}(id);
         assertEq(uint256(_phase(id)), uint256(Disputes.Phase.AwaitingPanel));
-        vm.expectRevert(abi.encodeWithSelector(Disputes.PoolTooSmall.selector, id));
-        disputes.drawPanel(id);
-        _join(other, BOND);
-        disputes.drawPanel(id);
+        vm.roll(block.number + 1);
+        _join(other, BOND); // joined after the deposit but before the draw block: counts
+        assertTrue(_drawNow(id));
         assertEq(uint256(_phase(id)), uint256(Disputes.Phase.Voting));
         vm.expectRevert(abi.encodeWithSelector(Disputes.WrongPhase.selector, id, Disputes.Phase.Voting));
         disputes.drawPanel(id);
+    }
+
+    function test_drawPanel_tooFewQualify_reschedules() public {
+        for (uint256 i; i < 3; ++i) {
+            vm.prank(arbs[i]);
+            disputes.leave();
+        }
+        uint256 id = _opened();
+        vm.prank(seller);
+        disputes.postDeposit{value: DEPOSIT}(id);
+        uint64 at = disputes.drawBlockOf(id);
+        vm.roll(uint256(at) + 1);
+        vm.setBlockhash(at, keccak256("h"));
+        vm.expectEmit(address(disputes));
+        emit Disputes.PanelDrawScheduled(id, uint64(block.number) + disputes.DRAW_DELAY());
+        assertFalse(disputes.drawPanel(id));
+        assertEq(uint256(_phase(id)), uint256(Disputes.Phase.AwaitingPanel));
+        _join(other, BOND); // before the new draw block: counts for the next draw
+        assertTrue(_drawNow(id));
+        assertEq(uint256(_phase(id)), uint256(Disputes.Phase.Voting));
+    }
+
+    function test_sellerDeposit_schedulesDrawOnFutureBlock() public {
+        uint256 id = _opened();
+        vm.expectEmit(address(disputes));
+        emit Disputes.PanelDrawScheduled(id, uint64(block.number) + 3);
+        vm.prank(seller);
+        disputes.postDeposit{value: DEPOSIT}(id);
+        // nothing about the panel is decided in the seller's transaction
+        assertEq(uint256(_phase(id)), uint256(Disputes.Phase.AwaitingPanel));
+        assertEq(_panel(id).length, 0);
+        uint64 at = disputes.drawBlockOf(id);
+        assertEq(uint256(at), block.number + 3);
+        // not before the draw block is mined: its hash is unknown until then
+        vm.roll(at);
+        vm.expectRevert(abi.encodeWithSelector(Disputes.DrawNotReady.selector, id, at));
+        disputes.drawPanel(id);
+    }
+
+    function test_drawPanel_ruleIsLowestScoresOfDrawBlockHash() public {
+        uint256 id = _opened();
+        vm.prank(seller);
+        disputes.postDeposit{value: DEPOSIT}(id);
+        uint64 at = disputes.drawBlockOf(id);
+        bytes32 h = keccak256(abi.encode("block", at));
+        address[] memory expected = _expectedPanel(id, h, arbs);
+        // a member who is not drawn leaves after the draw block: the pool's order changes, the panel does not
+        address leaver;
+        for (uint256 i; i < arbs.length && leaver == address(0); ++i) {
+            bool drawn;
+            for (uint256 j; j < 3; ++j) {
+                if (expected[j] == arbs[i]) drawn = true;
+            }
+            if (!drawn) leaver = arbs[i];
+        }
+        vm.roll(uint256(at) + 1);
+        vm.prank(leaver);
+        disputes.leave();
+        // nor does anyone joining after the draw block
+        for (uint256 i; i < 4; ++i) {
+            _join(makeAddr(string(abi.encodePacked("latecomer", bytes1(uint8(48 + i))))), BOND);
+        }
+        vm.setBlockhash(at, h);
+        vm.expectEmit(address(disputes));
+        emit Disputes.PanelDrawn(id, expected, uint64(block.timestamp + 5 days));
+        assertTrue(disputes.drawPanel(id));
+        address[] memory panel = _panel(id);
+        for (uint256 i; i < 3; ++i) {
+            assertEq(panel[i], expected[i]);
+        }
+    }
+
+    /// @notice Fuzz: the panel is exactly the rule's for any draw-block hash.
+    function testFuzz_drawPanel_followsRule(bytes32 h) public {
+        vm.assume(h != 0);
+        uint256 id = _opened();
+        vm.prank(seller);
+        disputes.postDeposit{value: DEPOSIT}(id);
+        uint64 at = disputes.drawBlockOf(id);
+        vm.roll(uint256(at) + 1);
+        vm.setBlockhash(at, h);
+        assertTrue(disputes.drawPanel(id));
+        address[] memory expected = _expectedPanel(id, h, arbs);
+        address[] memory panel = _panel(id);
+        for (uint256 i; i < 3; ++i) {
+            assertEq(panel[i], expected[i]);
+        }
+    }
+
+    function test_drawPanel_staleDrawBlock_reschedules() public {
+        uint256 id = _opened();
+        vm.prank(seller);
+        disputes.postDeposit{value: DEPOSIT}(id);
+        uint64 at = disputes.drawBlockOf(id);
+        vm.roll(uint256(at) + 257); // blockhash(at) is no longer readable
+        assertEq(blockhash(at), bytes32(0));
+        vm.expectEmit(address(disputes));
+        emit Disputes.PanelDrawScheduled(id, uint64(block.number) + 3);
+        assertFalse(disputes.drawPanel(id));
+        assertEq(uint256(disputes.drawBlockOf(id)), block.number + 3);
+        assertTrue(_drawNow(id));
+        assertEq(uint256(_phase(id)), uint256(Disputes.Phase.Voting));
+    }
+
+    function test_join_poolFull() public {
+        for (uint256 i = arbs.length; i < disputes.MAX_POOL(); ++i) {
+            _join(address(uint160(0x10000 + i)), BOND);
+        }
+        assertEq(disputes.poolSize(), disputes.MAX_POOL());
+        vm.deal(other, BOND);
+        vm.expectRevert(Disputes.PoolFull.selector);
+        vm.prank(other);
+        disputes.join{value: BOND}();
+        // a full pool still draws within the gas of a block
+        uint256 id = _opened();
+        vm.prank(seller);
+        disputes.postDeposit{value: DEPOSIT}(id);
+        uint256 before = gasleft();
+        assertTrue(_drawNow(id));
+        assertLe(before - gasleft(), 3_000_000, "draw over a full pool");
     }
 
     // ------------------------------------------------------------ evidence and votes
@@ -423,7 +578,7 @@ contract DisputesTest is Base {
         assertEq(disputes.credit(panel[2]), 0);
         assertEq(disputes.credit(seller), DEPOSIT);
         assertEq(disputes.credit(buyer), 0);
-        (uint256 bond, uint32 active,) = disputes.arbiters(panel[2]);
+        (uint256 bond, uint32 active,,) = disputes.arbiters(panel[2]);
         assertEq(bond, BOND - slash);
         assertEq(uint256(active), 0);
         assertEq(disputes.poolSize(), 4); // fell below minBond: left the pool
@@ -443,7 +598,7 @@ contract DisputesTest is Base {
         assertEq(disputes.credit(buyer), DEPOSIT);
         assertEq(disputes.credit(panel[0]), DEPOSIT / 2);
         assertEq(disputes.credit(panel[2]), 0); // voted with the minority: no reward, no slash
-        (uint256 bond,,) = disputes.arbiters(panel[2]);
+        (uint256 bond,,,) = disputes.arbiters(panel[2]);
         assertEq(bond, BOND);
         _solvent();
     }
@@ -484,7 +639,7 @@ contract DisputesTest is Base {
         assertEq(disputes.credit(buyer), DEPOSIT);
         assertEq(disputes.credit(seller), DEPOSIT);
         for (uint256 i; i < 3; ++i) {
-            (uint256 bond,,) = disputes.arbiters(panel[i]);
+            (uint256 bond,,,) = disputes.arbiters(panel[i]);
             assertEq(bond, BOND - BOND / 10);
         }
         _solvent();
@@ -524,7 +679,7 @@ contract DisputesTest is Base {
         assertEq(disputes.credit(buyer), DEPOSIT);
         assertEq(disputes.credit(seller), DEPOSIT);
         for (uint256 i; i < 3; ++i) {
-            (uint256 bond, uint32 active,) = disputes.arbiters(panel[i]);
+            (uint256 bond, uint32 active,,) = disputes.arbiters(panel[i]);
             assertEq(bond, BOND);
             assertEq(uint256(active), 0);
         }
@@ -600,7 +755,7 @@ contract DisputesTest is Base {
         disputes.finalize(id);
         assertEq(uint256(escrow.stateOf(id)), uint256(Escrow.State.Resolved));
         for (uint256 i; i < 3; ++i) {
-            (, uint32 active,) = disputes.arbiters(panel[i]);
+            (, uint32 active,,) = disputes.arbiters(panel[i]);
             assertEq(uint256(active), 0);
         }
         assertEq(disputes.totalDeposits(), 0);

@@ -127,7 +127,10 @@ contract GasTest is Base {
         _g("submit evidence");
         vm.prank(seller);
         disputes.postDeposit{value: 0.1 ether}(o5);
-        _g("dispute deposit (seller) + draw panel of 3");
+        _g("dispute deposit (seller), schedules the draw");
+        vm.roll(disputes.drawBlockOf(o5) + 1);
+        disputes.drawPanel(o5);
+        _g("draw panel of 3 from a pool of 5 (anyone)");
         (,,,,,, address[] memory panel,) = disputes.getDispute(o5);
         vm.prank(panel[0]);
         disputes.vote(o5, Disputes.Vote.Refund);

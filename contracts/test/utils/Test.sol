@@ -5,6 +5,7 @@ pragma solidity 0.8.28;
 interface Vm {
     function warp(uint256 timestamp) external;
     function roll(uint256 blockNumber) external;
+    function setBlockhash(uint256 blockNumber, bytes32 blockHash) external;
     function deal(address account, uint256 balance) external;
     function prank(address sender) external;
     function startPrank(address sender) external;
