@@ -7,11 +7,11 @@ For every workload and every run it starts a fresh node: cmt-chain from this rep
 pre-signed EIP-1559 transactions from 100 senders, sent as JSON-RPC batches with a few requests in
 flight; the benchmark follows the head until every one is included and checks every receipt.
 
-Workloads (--workloads, comma-separated; default: all but marketplace):
+Workloads (--workloads, comma-separated; default: all):
   transfers    CMT transfers                     erc20   ERC-20 (BenchToken) transfers
+  marketplace  purchases through the templates (preloaded on cmt-chain, deployed on anvil)
   call         eth_call latency, idle/saturated  logs    eth_getLogs over 10,000 blocks
-  import       import speed of an exported chain (skipped until `cmt-chain export/import` exist)
-  marketplace  purchases through the preloaded templates (a stub until they exist)
+  import       import speed of an exported chain (cmt-chain only)
 
 Per workload it prints submit rate, included rate (first submit to last inclusion), p50/p99 time
 to inclusion, peak resident memory of the node and its children, and cmt-chain/anvil ratios; with

@@ -48,8 +48,8 @@ IMPORT_ROWS = [
     ("export of the whole chain", "export_s", "s"),
     ("peak resident memory of an import", "peak_rss_mib", "MiB"),
 ]
-ROWS = {"transfers": LOAD_ROWS, "erc20": LOAD_ROWS, "call": CALL_ROWS, "logs": LOGS_ROWS,
-        "import": IMPORT_ROWS}
+ROWS = {"transfers": LOAD_ROWS, "erc20": LOAD_ROWS, "marketplace": LOAD_ROWS, "call": CALL_ROWS,
+        "logs": LOGS_ROWS, "import": IMPORT_ROWS}
 
 
 def _numeric(v: Any) -> bool:
@@ -150,12 +150,11 @@ def goals(workloads: dict, count: int) -> list[dict]:
          "" if count >= 20000 else f"run with {count:,} txs, not 20,000")
     v = med("erc20", "included_tps")
     goal("ERC-20 transfers: >= 1,000 tx/s included", v, None if v is None else v >= 1000)
-    e = workloads.get("marketplace", {})
-    goal("Marketplace purchases: >= 1,000 tx/s included", med("marketplace", "included_tps"),
-         None, e.get("reason", ""))
+    v = med("marketplace", "included_tps")
+    goal("Marketplace purchases: >= 1,000 tx/s included", v, None if v is None else v >= 1000)
     v = med("call", "sat_p99_ms")
     goal("eth_call p99 < 50 ms while saturated", v, None if v is None else v < 50)
-    for w in ("transfers", "erc20"):
+    for w in ("transfers", "erc20", "marketplace"):
         r = workloads.get(w, {}).get("ratio_to_anvil", {}).get("included_tps")
         goal(f"{w}: included rate / anvil's (aim 1.0)", r, None if r is None else r >= 1.0)
     goal("memory flat over a 10-minute run at that load", None, None,

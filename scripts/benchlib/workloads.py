@@ -6,7 +6,9 @@ run yet raises `NotAvailable` with the reason, and the report lists it as skippe
 
   transfers    N CMT transfers of 1 wei to fresh addresses (21,000 gas each)
   erc20        N BenchToken `transfer`s to fresh addresses (a new balance slot each)
-  marketplace  stub: purchases through the preloaded templates, once they exist
+  marketplace  N `buy`s of one unit of one CMT-priced listing, each opening an escrowed order:
+               through the templates preloaded at genesis (cmt_getContracts) on cmt-chain; anvil
+               gets the same Escrow and Marketplace deployed from contracts/artifacts first
   call         `balanceOf` eth_call latency, one call in flight: on the idle warm node, then while
                the erc20 load saturates it
   logs         eth_getLogs (address + topic) over a 10,000-block range holding token transfers
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import json
 import math
 import re
 import shutil
@@ -33,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import rlp
+from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
 
 from . import txs
@@ -40,7 +44,10 @@ from .load import Client, Phase, SetupError, percentile, rnd, status_ok, token_t
 from .nodes import Anvil, CmtChain, MemorySampler, NodeProcess, log
 from .rpc import TRANSIENT, RpcError
 
-MARKETPLACE_REASON = "not available until the Smart Business Contracts issue lands"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "contracts" / "artifacts"
+BUY_GAS = 350_000  # a buy opening an escrowed order uses about 228,000 (245,000 the first)
+UNIT_PRICE = 10**12  # wei per unit: small, so funding 100 buyers stays cheap
+WINDOW = 24 * 3600  # ship and delivery windows of the listing (Escrow allows 1 h to 365 d)
 IMPORT_REASON = "needs `cmt-chain export/import` (not yet available)"
 TRANSFER_GAS = 21_000
 TOKEN_GAS = 80_000  # a BenchToken transfer to a fresh address uses about 51,500
@@ -205,8 +212,84 @@ async def erc20(ctx: Ctx) -> dict:
 
 
 async def marketplace(ctx: Ctx) -> dict:
-    """Marketplace purchases through the preloaded templates: a stub until they exist."""
-    raise NotAvailable(MARKETPLACE_REASON)
+    """Marketplace purchases: N buy(listing, 1) from 100 funded buyers, each an escrowed order."""
+    n = ctx.opts.count
+    node = await ctx.start()
+    async with Client(node, ctx.opts) as c:
+        market = await _marketplace_address(ctx, c)
+        listing = await _create_listing(c, market, n)
+        s = await prepare_senders(c, n, BUY_GAS, UNIT_PRICE)
+        target, call = bytes.fromhex(market[2:]), _buy_data(listing)
+        pairs = sign_round_robin(c, s, n, lambda i: (target, UNIT_PRICE, BUY_GAS, call))
+        res = await c.drive(pairs, lambda r: _purchased(r, market))
+        res.update(describe(c), marketplace=market)
+    add_figures(res, node)
+    return res
+
+
+def _artifact(name: str) -> dict:
+    return json.loads((ARTIFACTS / f"{name}.json").read_text())
+
+
+def _calldata(signature: str, types: list[str], values: list[Any]) -> bytes:
+    return keccak(text=signature)[:4] + abi_encode(types, values)
+
+
+async def _marketplace_address(ctx: Ctx, c: Client) -> str:
+    """Return the Marketplace: preloaded on cmt-chain; deployed and linked on anvil."""
+    if isinstance(ctx.kind, CmtChain):
+        contracts = await c.rpc.call("cmt_getContracts")
+        return next(t["address"] for t in contracts if t["name"] == "Marketplace")
+    await c.funder_txs([])  # reads the funder's nonce
+    first = c.funder_nonce
+    assert first is not None
+    owner = c.funder.address_bytes
+    escrow = contract_address(owner, first)
+    market = contract_address(owner, first + 1)
+    code = {name: bytes.fromhex(_artifact(name)["bytecode"][2:]) for name in ("Escrow",
+                                                                              "Marketplace")}
+    pairs = await c.funder_txs([
+        (None, 0, 5_000_000, code["Escrow"] + abi_encode(["address"], [owner])),
+        (None, 0, 5_000_000, code["Marketplace"] + abi_encode(
+            ["address", "address", "address", "uint16"], [escrow, owner, owner, 0])),
+        (bytes.fromhex(escrow[2:]), 0, 200_000, _calldata(
+            "setMarket(address,bool)", ["address", "bool"], [market, True]))])
+    rcs = await c.send_and_wait(pairs, "deploying Escrow and Marketplace")
+    if not all(status_ok(rcs[h]) for h, _ in pairs):
+        raise SetupError("deploying Escrow and Marketplace: a transaction failed")
+    return market
+
+
+async def _create_listing(c: Client, market: str, quantity: int) -> int:
+    """List `quantity` units at UNIT_PRICE from the dev account; return the listing id."""
+    data = _calldata(
+        "createListing((address,uint256,uint64,uint32,uint32,string,bytes32),(bytes32,uint256)[])",
+        ["(address,uint256,uint64,uint32,uint32,string,bytes32)", "(bytes32,uint256)[]"],
+        [("0x" + "00" * 20, UNIT_PRICE, quantity, WINDOW, WINDOW, "ipfs://bench-item",
+          keccak(text="bench item")), []])
+    pairs = await c.funder_txs([(bytes.fromhex(market[2:]), 0, 1_000_000, data)])
+    receipt = (await c.send_and_wait(pairs, "creating the listing"))[pairs[0][0]]
+    if not status_ok(receipt) or not receipt.get("logs"):
+        raise SetupError("creating the listing failed")
+    return int(receipt["logs"][0]["topics"][1], 16)  # ListingCreated(listingId indexed, ...)
+
+
+def _buy_data(listing: int) -> bytes:
+    return _calldata("buy(uint256,uint64,bytes32,uint256)",
+                     ["uint256", "uint64", "bytes32", "uint256"],
+                     [listing, 1, b"\x00" * 32, UNIT_PRICE])
+
+
+PURCHASED_TOPIC = "0x" + keccak(
+    text="Purchased(uint256,uint256,address,uint64,bytes32,uint256)").hex()
+
+
+def _purchased(receipt: dict, market: str) -> bool:
+    """Status 1 and the Marketplace's Purchased log."""
+    return status_ok(receipt) and any(
+        (entry.get("address") or "").lower() == market.lower()
+        and (entry.get("topics") or [None])[0] == PURCHASED_TOPIC
+        for entry in receipt.get("logs") or [])
 
 
 async def _call_latencies(c: Client, token: str, owners: list[txs.Key], count: int | None,
@@ -552,8 +635,7 @@ class Workload:
 WORKLOADS: dict[str, Workload] = {
     "transfers": Workload("CMT transfers", transfers),
     "erc20": Workload("ERC-20 transfers", erc20),
-    "marketplace": Workload("Marketplace purchases", marketplace, default=False,
-                            skip_reason=MARKETPLACE_REASON),
+    "marketplace": Workload("Marketplace purchases", marketplace),
     "call": Workload("eth_call latency (balanceOf)", call),
     "logs": Workload("eth_getLogs over a long block range", logs),
     "import": Workload("Import speed", import_speed, kinds=("cmt-chain",)),
