@@ -1,4 +1,4 @@
-"""Profile building one block of N CMT or ERC-20 transfers with the node's block builder.
+"""Profile building one block of N transfers, ERC-20 transfers or purchases with the block builder.
 
 Where the time of a block goes, without the RPC, the pool or the network around it: the genesis
 state of `--senders` funded accounts is written to a fresh RocksDB in a temporary folder, then
@@ -7,7 +7,8 @@ same parent state. Prints the median CPU time per block and per transaction; wit
 it also saves a pyinstrument profile (HTML, or text if FILE ends in .txt) of the last run.
 
     python scripts/profile_block.py --txs 2000
-    python scripts/profile_block.py --txs 2000 --erc20
+    python scripts/profile_block.py --txs 2000 --workload erc20
+    python scripts/profile_block.py --txs 1000 --workload marketplace
     python scripts/profile_block.py --txs 2000 --profile /tmp/block.html
 
 CPU time (not wall time) so that other work on the machine moves the figure less.
@@ -31,6 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cmt_chain import execution  # noqa: E402
 from cmt_chain.calls import BlockEnv  # noqa: E402
+from cmt_chain.config import AllocEntry, Config, GenesisConfig  # noqa: E402
+from cmt_chain.genesis import make_genesis  # noqa: E402
 from cmt_chain.storage import schema  # noqa: E402
 from cmt_chain.storage.kv import open_store  # noqa: E402
 from cmt_chain.transaction import Transaction, decode_transaction  # noqa: E402
@@ -39,27 +42,61 @@ CHAIN_ID = 1234
 GAS_LIMIT = 1_000_000_000
 BASE_FEE = 2 * 10**9
 TOKEN = b"\x70" * 20
+MARKETPLACE = bytes.fromhex("0000000000000000000000000000000000002000")
+BUY = keccak(b"buy(uint256,uint64,bytes32,uint256)")[:4]
+UNIT_PRICE = 10**12
+DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 TOKEN_ARTIFACT = Path(__file__).parent / "benchlib/contracts/BenchToken.json"
 TRANSFER = keccak(b"transfer(address,uint256)")[:4]
 BALANCES_SLOT = 1  # BenchToken: totalSupply, balanceOf, allowance
 
 
-def signed_transfers(senders: int, count: int, erc20: bool) -> list[bytes]:
-    """Return `count` signed transfers, round robin over `senders` keys, to fresh recipients."""
+def _fields(workload: str, i: int) -> dict:
+    """Return transaction i's to, value, gas and data."""
+    recipient = (0xB0B0 + i).to_bytes(20, "big")
+    if workload == "erc20":
+        return {"to": TOKEN, "value": 0, "gas": 60_000,
+                "data": TRANSFER + encode(["address", "uint256"], [recipient, 1])}
+    if workload == "marketplace":  # buy one unit of listing 1, opening an escrowed order
+        return {"to": MARKETPLACE, "value": UNIT_PRICE, "gas": 350_000,
+                "data": BUY + encode(["uint256", "uint64", "bytes32", "uint256"],
+                                     [1, 1, b"\x00" * 32, UNIT_PRICE])}
+    return {"to": recipient, "value": 1, "gas": 21_000}
+
+
+def signed_load(senders: int, count: int, workload: str) -> list[bytes]:
+    """Return `count` signed transactions of the workload, round robin over `senders` keys."""
     keys = [Account.from_key((i + 1).to_bytes(32, "big")) for i in range(senders)]
     nonces = [0] * senders
     out = []
     for i in range(count):
         s = i % senders
-        recipient = (0xB0B0 + i).to_bytes(20, "big")
-        call = {"to": TOKEN, "value": 0, "gas": 60_000,
-                "data": TRANSFER + encode(["address", "uint256"], [recipient, 1])}
         out.append(bytes(keys[s].sign_transaction({
             "type": 2, "chainId": CHAIN_ID, "nonce": nonces[s], "maxFeePerGas": 10 * BASE_FEE,
-            "maxPriorityFeePerGas": 10**9,
-            **(call if erc20 else {"to": recipient, "value": 1, "gas": 21_000})}).raw_transaction))
+            "maxPriorityFeePerGas": 10**9, **_fields(workload, i)}).raw_transaction))
         nonces[s] += 1
     return out
+
+
+def listing(count: int) -> bytes:
+    """Return the dev account's listing of `count` units (listing 1), signed."""
+    item = ("0x" + "00" * 20, UNIT_PRICE, count, 86_400, 86_400, "ipfs://item", b"\x01" * 32)
+    data = keccak(b"createListing((address,uint256,uint64,uint32,uint32,string,bytes32),"
+                  b"(bytes32,uint256)[])")[:4] + encode(
+        ["(address,uint256,uint64,uint32,uint32,string,bytes32)", "(bytes32,uint256)[]"],
+        [item, []])
+    return bytes(Account.from_key(DEV_KEY).sign_transaction({
+        "type": 2, "chainId": CHAIN_ID, "nonce": 0, "maxFeePerGas": 10 * BASE_FEE,
+        "maxPriorityFeePerGas": 10**9, "to": MARKETPLACE, "value": 0, "gas": 1_000_000,
+        "data": data}).raw_transaction)
+
+
+def marketplace_genesis(store, senders: list[bytes]) -> tuple[bytes, dict[bytes, bytes]]:
+    """Return the default dev genesis (templates preloaded) with the senders funded."""
+    alloc = tuple((s, AllocEntry(balance=10**24)) for s in senders)
+    config = Config(genesis=GenesisConfig(alloc=alloc))
+    block, writes = make_genesis(store, config)
+    return block.header.state_root, writes
 
 
 def genesis(senders: list[bytes]) -> list[execution.GenesisAccount]:
@@ -91,17 +128,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--txs", type=int, default=2000)
     parser.add_argument("--senders", type=int, default=100)
-    parser.add_argument("--erc20", action="store_true", help="ERC-20 transfers, not CMT")
+    parser.add_argument("--workload", choices=("transfers", "erc20", "marketplace"),
+                        default="transfers")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", type=Path, help="save a pyinstrument profile of the last run")
     args = parser.parse_args()
 
-    raw = signed_transfers(args.senders, args.txs, args.erc20)
+    raw = signed_load(args.senders, args.txs, args.workload)
+    if args.workload == "marketplace":
+        raw.insert(0, listing(args.txs))
     txs = [decode_transaction(r) for r in raw]
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "db", sync_writes=False)
-        root, writes = execution.genesis_state(store, genesis([tx.sender
-                                                               for tx in txs[:args.senders]]))
+        senders = [tx.sender for tx in txs[-args.senders:]]
+        root, writes = (marketplace_genesis(store, senders) if args.workload == "marketplace"
+                        else execution.genesis_state(store, genesis(senders)))
         store.write([(schema.STATE, k, v) for k, v in writes.items()])
         times = [build(store, root, txs) for _ in range(args.runs - 1)]
         if args.profile:
@@ -116,8 +157,7 @@ def main() -> None:
             times.append(build(store, root, txs))
         store.close()
     median = statistics.median(times)
-    kind = "ERC-20 transfers" if args.erc20 else "transfers"
-    print(f"{args.txs} {kind}: median {median * 1000:.0f} ms CPU per block, "
+    print(f"{args.txs} {args.workload}: median {median * 1000:.0f} ms CPU per block, "
           f"{median / args.txs * 1e6:.0f} us per transaction, {args.txs / median:.0f} tx/s "
           f"(runs: {', '.join(f'{t * 1000:.0f}' for t in times)} ms)")
 

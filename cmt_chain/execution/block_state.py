@@ -12,7 +12,8 @@ py-evm's `AccountDB` is general-purpose, and a block of transfers spends most of
   decoding the same top nodes again each time: here it reads through `NodeCachingTrie`;
 - storage tries have the same two costs; `block_storage.py` does for them what this module
   does for the account trie;
-- each message re-analyses its code's jump destinations: `code_analysis.py` shares them.
+- each message re-analyses its code's jump destinations: `code_analysis.py` shares them;
+- each opcode pays py-evm's general dispatch: `fast_opcodes.py` lightens the frequent ones.
 The root and the nodes written are the same: tests/unit/test_patricia.py checks the trie rule,
 tests/unit/test_execution_equivalence.py whole blocks against py-evm's own chain. Used by
 `vm.make_state` for block building, through `block_state_class(fork)`.
@@ -40,6 +41,7 @@ from ..patricia import update_trie
 from . import forks
 from .block_storage import BlockStorageDB
 from .code_analysis import shared_code_stream
+from .fast_opcodes import fast_opcode_table
 from .node_cache import NodeCachingTrie
 
 ACCOUNT_CACHE_SIZE = 1 << 16  # accounts a block may touch before they are decoded again
@@ -114,6 +116,7 @@ def block_state_class(fork: str) -> type:
     """Return the fork's py-evm state class, with `BlockAccountDB` and shared code analysis."""
     base = forks.vm_class(fork).get_state_class()
     computation = type(f"Block{base.computation_class.__name__}",
-                       (SharedCodeAnalysis, base.computation_class), {})
+                       (SharedCodeAnalysis, base.computation_class),
+                       {"opcodes": fast_opcode_table(base.computation_class.opcodes)})
     return type(f"Block{base.__name__}", (base,), {
         "account_db_class": BlockAccountDB, "computation_class": computation})

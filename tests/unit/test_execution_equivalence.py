@@ -221,3 +221,96 @@ def test_block_builder_matches_py_evm_over_several_blocks_of_storage(store):
             [1, 1, 0, 1, 1] if number == 2 else [1] * 5)
         store.write([("state", key, value) for key, value in built.state_writes.items()])
         state_root = built.header.state_root
+
+
+def _push(value: int, size: int = 32) -> bytes:
+    return bytes([0x5F + size]) + value.to_bytes(size, "big")
+
+
+def _store(slot: int) -> bytes:
+    return _push(slot, 1) + b"\x55"  # PUSH1 slot SSTORE
+
+
+MAX = 2**256 - 1
+# Contracts exercising the block builder's own opcode implementations (fast_opcodes.py) at their
+# edges; each stores what it computes, so the state root checks every result.
+def _arithmetic() -> bytes:
+    head = b"".join([
+        _push(1, 1), _push(MAX), b"\x01", _store(0),            # ADD wraps
+        _push(2, 1), _push(1, 1), b"\x03", _store(1),           # SUB underflows
+        _push(MAX), _push(300, 2), b"\x1b", _store(2),          # SHL by >= 256 is 0
+        _push(MAX), _push(255, 1), b"\x1c", _store(3),          # SHR
+        _push(1, 1), _push(MAX), b"\x12", _store(4),            # SLT: -1 < 1
+        _push(1, 1), _push(MAX), b"\x13", _store(5),            # SGT
+        _push(7, 1), _push(7, 1), b"\x14", _store(6),           # EQ
+        _push(0, 0), b"\x15", _store(7),                        # PUSH0, ISZERO
+        _push(0xF0, 1), _push(0x3C, 1), b"\x16", _push(0x0F, 1), b"\x17", _push(0xFF, 1),
+        b"\x18", _store(8),                                     # AND, OR, XOR
+        b"".join(_push(i, 1) for i in range(17)), b"\x8f", _store(9),  # DUP16
+        b"\x9f", _store(10), b"\x50" * 15,                      # SWAP16, POP
+    ])
+    target = len(head) + 2 + 3 + 1 + 4  # past PUSH1 1, PUSH2 target, JUMPI and four STOPs
+    return b"".join([
+        head, _push(1, 1), _push(target, 2), b"\x57", b"\x00" * 4,  # JUMPI taken over STOPs
+        b"\x5b", _push(42, 1), _store(11),                      # ... to this JUMPDEST
+        _push(0, 1), _push(0, 1), b"\x57", _push(43, 1), _store(12),  # JUMPI not taken
+        b"\x61\xff",                                            # PUSH2 cut off by the end
+    ])
+
+
+# Contracts exercising the block builder's own opcode implementations (fast_opcodes.py) at their
+# edges; the first stores what it computes, so the state root checks every result.
+OPCODE_CONTRACTS = {
+    "arithmetic": _arithmetic(),
+    "bad_jump": _push(3, 1) + b"\x56" + b"\x60\x5b",            # JUMP into PUSH data
+    "underflow": b"\x01",                                       # ADD on an empty stack
+    "overflow": b"\x5b" + _push(0, 1) + _push(0, 1) + b"\x56",  # loop pushing: stack full
+    "spin": b"\x5b" + _push(0, 1) + b"\x56",                    # runs out of gas
+}
+
+
+def _opcode_genesis() -> tuple[dict, dict[str, bytes]]:
+    addresses = {name: bytes([0xC0, i]) + b"\x00" * 18 for i, name in enumerate(OPCODE_CONTRACTS)}
+    state = dict(GENESIS_STATE)
+    for name, code in OPCODE_CONTRACTS.items():
+        state[addresses[name]] = {"balance": 0, "nonce": 0, "code": code, "storage": {}}
+    return state, addresses
+
+
+def test_fast_opcodes_match_py_evm_at_their_edges(store):
+    genesis_state, addresses = _opcode_genesis()
+    user = KEYS[1]
+    fee = {"maxFeePerGas": 10**9, "maxPriorityFeePerGas": 10**8, "chainId": CHAIN_ID, "type": 2}
+    raw_txs = [bytes(user.sign_transaction({
+        "nonce": i, "to": to_checksum_address(addresses[name]), **fee,
+        "gas": 1_000_000 if name == "arithmetic" else 100_000,
+    }).raw_transaction) for i, name in enumerate(OPCODE_CONTRACTS)]
+    vm = PragueVM.configure(consensus_class=NoProofConsensus)
+    chain_class = MiningChain.configure(vm_configuration=((0, vm),), chain_id=CHAIN_ID)
+    genesis = dict(
+        difficulty=0, gas_limit=GAS_LIMIT, timestamp=TIMESTAMP - 1, base_fee_per_gas=0,
+        withdrawals_root=EMPTY_TRIE_ROOT, blob_gas_used=0, excess_blob_gas=0,
+        parent_beacon_block_root=ZERO_HASH, requests_hash=execution.EMPTY_REQUESTS_HASH,
+        nonce=b"\x00" * 8, coinbase=b"\x00" * 20)
+    chain = chain_class.from_genesis(AtomicDB(), genesis, genesis_state)
+    chain.header = chain.header.copy(coinbase=COINBASE, timestamp=TIMESTAMP, mix_hash=RANDAO)
+    builder = PragueVM.get_transaction_builder()
+    theirs = [chain.apply_transaction(builder.decode(raw))[1] for raw in raw_txs]
+    reference = chain.mine_block(mix_hash=RANDAO).header
+
+    accounts = [execution.GenesisAccount(address, balance=entry["balance"], code=entry["code"])
+                for address, entry in genesis_state.items()]
+    state_root, writes = execution.genesis_state(store, accounts)
+    store.write([("state", key, value) for key, value in writes.items()])
+    env = BlockEnv(number=1, timestamp=TIMESTAMP, coinbase=COINBASE, gas_limit=GAS_LIMIT,
+                   base_fee=0, chain_id=CHAIN_ID, prev_randao=RANDAO,
+                   ancestor_hashes=(reference.parent_hash,))
+    built = execution.build_block(store, state_root, reference.parent_hash, env,
+                                  [decode_transaction(raw) for raw in raw_txs], strict=True)
+    assert [r.status for r in built.receipts] == [1, 0, 0, 0, 0]
+    assert [r.encode_consensus() for r in built.receipts] == [r.encode() for r in theirs]
+    assert built.header.state_root == reference.state_root
+    store.write([("state", key, value) for key, value in built.state_writes.items()])
+    reader = execution.AccountReader(store, built.header.state_root)
+    assert [reader.storage(addresses["arithmetic"], slot) for slot in (0, 1, 6, 7, 11, 12)] == [
+        0, MAX, 1, 1, 42, 43]
