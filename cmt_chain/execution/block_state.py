@@ -41,7 +41,7 @@ from ..patricia import update_trie
 from . import forks
 from .block_storage import BlockStorageDB
 from .code_analysis import shared_code_stream
-from .fast_opcodes import fast_opcode_table
+from .fast_opcodes import fast_opcode_table, run_code
 from .node_cache import NodeCachingTrie
 
 ACCOUNT_CACHE_SIZE = 1 << 16  # accounts a block may touch before they are decoded again
@@ -103,12 +103,34 @@ def _quantity(value: int) -> bytes:
     return value.to_bytes((value.bit_length() + 7) // 8, "big")  # 0 is b"", as RLP wants
 
 
-class SharedCodeAnalysis:
-    """Mixed into a fork's computation: its code's jump analysis is shared across runs."""
+class BlockComputationMixin:
+    """Mixed into a fork's computation for block building: the code's jump analysis is shared
+    across runs, and the opcode loop is py-evm's without its per-opcode debug hooks."""
 
     def __init__(self, state: Any, message: Any, transaction_context: Any) -> None:
         super().__init__(state, message, transaction_context)  # type: ignore[call-arg]
         self.code = shared_code_stream(message.code)
+
+    @classmethod
+    def apply_computation(cls, state: Any, message: Any, transaction_context: Any,
+                          parent_computation: Any = None) -> Any:
+        # The steps of py-evm's BaseComputation.apply_computation, in its order.
+        with cls(state, message, transaction_context) as computation:  # type: ignore[call-arg,attr-defined]
+            if computation.is_origin_computation:
+                computation.contracts_created = []
+                if message.is_create:
+                    cls.consume_initcode_gas_cost(computation)  # type: ignore[attr-defined]
+            if parent_computation is not None:
+                computation.contracts_created = parent_computation.contracts_created
+            if message.is_create:
+                computation.contracts_created.append(message.storage_address)
+            precompile = computation.precompiles.get(message.code_address)
+            if precompile is not None:
+                if not message.is_delegation:
+                    precompile(computation)
+                return computation
+            run_code(computation)
+        return computation
 
 
 @functools.cache
@@ -116,7 +138,7 @@ def block_state_class(fork: str) -> type:
     """Return the fork's py-evm state class, with `BlockAccountDB` and shared code analysis."""
     base = forks.vm_class(fork).get_state_class()
     computation = type(f"Block{base.computation_class.__name__}",
-                       (SharedCodeAnalysis, base.computation_class),
+                       (BlockComputationMixin, base.computation_class),
                        {"opcodes": fast_opcode_table(base.computation_class.opcodes)})
     return type(f"Block{base.__name__}", (base,), {
         "account_db_class": BlockAccountDB, "computation_class": computation})

@@ -8,7 +8,8 @@ Here each of them is one small callable that charges its gas and works on the st
 directly, with py-evm's semantics, value representation (ints and bytes mixed on the stack) and
 exceptions. Gas costs and mnemonics are taken from the fork's own opcode table; an opcode is
 replaced only where that table has the plain fixed-cost version. Every other opcode (memory,
-storage, calls, logs, ...) stays py-evm's.
+storage, calls, logs, ...) stays py-evm's. `run_code` is py-evm's opcode loop without its
+per-opcode debug checks.
 
 The equivalence tests (tests/unit/test_execution_equivalence.py) run contracts through both
 py-evm's own chain and the block builder and compare state roots, receipts and gas, including
@@ -25,12 +26,14 @@ from typing import Any
 
 from eth.exceptions import (
     FullStack,
+    Halt,
     InsufficientStack,
     InvalidInstruction,
     InvalidJumpDestination,
     OutOfGas,
 )
 from eth.vm import opcode_values as op
+from eth.vm.logic.invalid import InvalidOpcode
 
 UINT_256_MAX = 2**256 - 1
 STACK_LIMIT = 1024
@@ -262,3 +265,26 @@ def fast_opcode_table(opcodes: dict[int, Any]) -> dict[int, Any]:
         if isinstance(gas_cost, int):
             table[code] = make(gas_cost, mnemonic)
     return table
+
+
+def run_code(computation: Any) -> None:
+    """Run the computation's code to its end, as py-evm's opcode loop does (past the end of
+    the code, STOP), without the loop's per-opcode debug-logging checks and keyword calls."""
+    code = computation.code
+    raw = code._raw_code_bytes
+    size = len(raw)
+    lookup = computation.opcodes
+    try:
+        while True:
+            pc = code.program_counter
+            if pc < size:
+                opcode = raw[pc]
+                code.program_counter = pc + 1
+            else:
+                opcode = op.STOP
+            handler = lookup.get(opcode)
+            if handler is None:
+                handler = InvalidOpcode(opcode)
+            handler(computation)
+    except Halt:
+        pass
