@@ -12,6 +12,8 @@ Workloads (--workloads, comma-separated; default: all):
   marketplace  purchases through the templates (preloaded on cmt-chain, deployed on anvil)
   call         eth_call latency, idle/saturated  logs    eth_getLogs over 10,000 blocks
   import       import speed of an exported chain (cmt-chain only)
+  soak         steady transfers at --soak-rate for --soak-seconds: memory slope, read latency
+               (cmt-chain only; not in the default set)
 
 Per workload it prints submit rate, included rate (first submit to last inclusion), p50/p99 time
 to inclusion, peak resident memory of the node and its children, and cmt-chain/anvil ratios; with
@@ -82,6 +84,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--anvil-args", default="", help="extra anvil flags")
     p.add_argument("--seed", default="0", help="seed of the derived sender/recipient keys")
     p.add_argument("--poll", type=float, default=0.05, help="head poll interval (0.05 s)")
+    p.add_argument("--soak-seconds", type=float, default=600, help="soak length (600 s)")
+    p.add_argument("--soak-rate", type=float, default=1000, help="soak tx/s (1000)")
     p.add_argument("--timeout", type=float, default=600, help="per-phase timeout (600 s)")
     p.add_argument("--keep", action="store_true", help="keep every run's folder (data, logs)")
     p.add_argument("--json-out", type=Path, help="also write the final JSON to this file")

@@ -48,8 +48,18 @@ IMPORT_ROWS = [
     ("export of the whole chain", "export_s", "s"),
     ("peak resident memory of an import", "peak_rss_mib", "MiB"),
 ]
-ROWS = {"transfers": LOAD_ROWS, "erc20": LOAD_ROWS, "marketplace": LOAD_ROWS, "call": CALL_ROWS,
-        "logs": LOGS_ROWS, "import": IMPORT_ROWS}
+SOAK_ROWS = [
+    ("transactions sent", "sent", ""),
+    ("refused by the node", "rejected", ""),
+    ("included", "included", ""),
+    ("resident memory, second minute (median)", "rss_second_minute_mib", "MiB"),
+    ("resident memory, last minute (median)", "rss_last_minute_mib", "MiB"),
+    ("memory slope after the first minute", "rss_slope_mib_per_min", "MiB/min"),
+    ("eth_getBalance p50 during the load", "read_p50_ms", "ms"),
+    ("eth_getBalance p99 during the load", "read_p99_ms", "ms"),
+]
+ROWS = {"soak": SOAK_ROWS, "transfers": LOAD_ROWS, "erc20": LOAD_ROWS, "marketplace": LOAD_ROWS,
+        "call": CALL_ROWS, "logs": LOGS_ROWS, "import": IMPORT_ROWS}
 
 
 def _numeric(v: Any) -> bool:
@@ -157,8 +167,12 @@ def goals(workloads: dict, count: int) -> list[dict]:
     for w in ("transfers", "erc20", "marketplace"):
         r = workloads.get(w, {}).get("ratio_to_anvil", {}).get("included_tps")
         goal(f"{w}: included rate / anvil's (aim 1.0)", r, None if r is None else r >= 1.0)
-    goal("memory flat over a 10-minute run at that load", None, None,
-         "not measured by this benchmark: see peak memory per workload")
+    soak = workloads.get("soak", {}).get("results", {}).get("cmt-chain", {}).get("median", {})
+    flat, seconds = soak.get("memory_flat"), soak.get("seconds") or 0
+    goal("memory flat over a 10-minute run at that load", soak.get("rss_slope_mib_per_min"),
+         None if flat is None else bool(flat) and seconds >= 600,
+         "run `--workloads soak` (600 s by default)" if flat is None else
+         f"{seconds:.0f} s at {soak.get('rate')} tx/s; value: MiB/min after the first minute")
     return out
 
 

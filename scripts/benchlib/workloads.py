@@ -43,6 +43,7 @@ from . import txs
 from .load import Client, Phase, SetupError, percentile, rnd, status_ok, token_transfer_ok
 from .nodes import Anvil, CmtChain, MemorySampler, NodeProcess, log
 from .rpc import TRANSIENT, RpcError
+from .soak import soak
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "contracts" / "artifacts"
 BUY_GAS = 350_000  # a buy opening an escrowed order uses about 228,000 (245,000 the first)
@@ -639,6 +640,9 @@ WORKLOADS: dict[str, Workload] = {
     "call": Workload("eth_call latency (balanceOf)", call),
     "logs": Workload("eth_getLogs over a long block range", logs),
     "import": Workload("Import speed", import_speed, kinds=("cmt-chain",)),
+    "soak": Workload("Soak: steady transfers for minutes", soak, default=False,
+                     kinds=("cmt-chain",), skip_reason="long (--soak-seconds); "
+                     "--workloads soak runs it"),
 }
 
 
