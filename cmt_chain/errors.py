@@ -260,3 +260,17 @@ class InvalidBlockRange(ChainError):
     """Raised when a log query's fromBlock is after its toBlock (an invalid-params error)."""
 
     message = "invalid block range params"
+
+
+class TraceFailed(ChainError):
+    """Raised when a trace cannot be given: past its timeout ("execution timeout"), or the
+    transaction or block to trace is unknown; the detail is geth's whole message."""
+
+    message = "trace failed"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.args = (detail,)
+
+    def __str__(self) -> str:
+        return self.detail

@@ -30,6 +30,7 @@ from .events import EventBus, NewPendingTx
 from .executor import Executor, ProcessExecutor, ThreadExecutor
 from .logs import LocatedLog, LogFilter, find_logs, logs_in_block
 from .producer import Producer
+from .replay import Replayer
 from .storage.kv import Store, open_store
 from .transaction import ACCESS_LIST, DYNAMIC_FEE, LEGACY, Transaction, decode_transaction
 from .txpool import PoolLimits, TxPool
@@ -76,6 +77,7 @@ class Node:
         self.producer = Producer(self.chain, self.pool, config.mining, validator_key, self.events,
                                  self.executor)
         self.cheats = Cheats()  # dev mode's pending state patch, impersonation, snapshots
+        self.replay = Replayer(self.chain)  # tracing: debug_trace*, trace_*, ots_*
         self.producer.cheats = self.cheats
         self.dev_accounts: dict[bytes, DevAccount] = {}
         if config.network.dev:

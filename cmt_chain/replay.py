@@ -1,0 +1,103 @@
+"""Tracing stored blocks and calls: finds what to re-execute and hands it to the tracers.
+
+A transaction is traced by re-executing its block on the parent's state, untraced up to it; a
+block in one pass. Call-tree traces of whole blocks (what `trace_*` and `ots_*` read, often
+several times for one page of an explorer) are kept for the most recent blocks asked for.
+Called by `rpc/methods/debug.py`, `trace.py` and `ots.py` through `Node.replay`, in worker threads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from . import errors
+from .block import ZERO_HASH, Block, Header
+from .calls import NO_OVERRIDES, BlockEnv, CallOverrides, CallRequest
+from .chain import Chain
+from .execution.prestate import PrestateTracer
+from .execution.tracers import CallTracer, StructLogger
+from .execution.tracing import Tracer, trace_block, trace_call
+from .traces import CALL_TRACER, PRESTATE_TRACER, CallFrame, TraceConfig, TxTrace
+
+_CACHED_BLOCKS = 64
+CALL_TREE = TraceConfig(tracer=CALL_TRACER, timeout=60.0)
+STATE_DIFF = TraceConfig(tracer=PRESTATE_TRACER, diff_mode=True, timeout=60.0)
+
+
+def tracer_factory(config: TraceConfig) -> Callable[[], Tracer]:
+    """Return a maker of fresh tracers for `config` (one per transaction)."""
+    if config.tracer == CALL_TRACER:
+        return lambda: CallTracer(config)
+    if config.tracer == PRESTATE_TRACER:
+        return lambda: PrestateTracer(config.diff_mode)
+    return lambda: StructLogger(config)
+
+
+class Replayer:
+    """Re-executes stored transactions and calls with tracers."""
+
+    def __init__(self, chain: Chain) -> None:
+        self.chain = chain
+        self._trees: OrderedDict[bytes, list[CallFrame]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _run(self, block: Block, config: TraceConfig, wanted: list[int] | None,
+             ) -> list[TxTrace]:
+        if block.number == 0:
+            return []
+        parent = self.chain.header_by_hash(block.header.parent_hash)
+        if parent is None:
+            raise errors.UnknownBlock()
+        return trace_block(self.chain.store, parent.state_root, parent.hash, self._env(block),
+                           block.transactions, tracer_factory(config), wanted, config.timeout)
+
+    def _env(self, block: Block) -> BlockEnv:
+        header = block.header
+        env = self.chain.env_at(header)
+        return dataclasses.replace(
+            env, parent_beacon_block_root=header.parent_beacon_block_root or ZERO_HASH)
+
+    def transaction(self, tx_hash: bytes, config: TraceConfig) -> TxTrace | None:
+        """Trace one mined transaction; None if the chain does not hold it."""
+        lookup = self.chain.transaction(tx_hash)
+        if lookup is None:
+            return None
+        return self._run(lookup.block, config, [lookup.index])[0]
+
+    def block(self, block: Block, config: TraceConfig) -> list[TxTrace]:
+        """Trace every transaction of a block."""
+        return self._run(block, config, None)
+
+    def call(self, header: Header, request: CallRequest, config: TraceConfig, gas_cap: int,
+             overrides: CallOverrides = NO_OVERRIDES) -> TxTrace:
+        """Trace a call on the state of `header`, in the block context after it (as geth)."""
+        return trace_call(self.chain.store, header.state_root, self.chain.env_at(header),
+                          request, gas_cap, tracer_factory(config)(), config.timeout,
+                          overrides)
+
+    def call_trees(self, block: Block) -> list[CallFrame]:
+        """Return the call tree of each transaction of a block (kept for recent blocks)."""
+        with self._lock:
+            cached = self._trees.get(block.hash)
+        if cached is not None:
+            return cached
+        trees = []
+        for trace in self.block(block, CALL_TREE):
+            if not isinstance(trace.result, CallFrame):
+                raise errors.TraceFailed(trace.error or "no trace")
+            trees.append(trace.result)
+        with self._lock:
+            self._trees[block.hash] = trees
+            while len(self._trees) > _CACHED_BLOCKS:
+                self._trees.popitem(last=False)
+        return trees
+
+    def call_tree(self, tx_hash: bytes) -> tuple[CallFrame, Block, int] | None:
+        """Return a mined transaction's call tree with its block and index; None if unknown."""
+        lookup = self.chain.transaction(tx_hash)
+        if lookup is None:
+            return None
+        return self.call_trees(lookup.block)[lookup.index], lookup.block, lookup.index
