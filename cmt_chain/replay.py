@@ -19,8 +19,16 @@ from .calls import NO_OVERRIDES, BlockEnv, CallOverrides, CallRequest
 from .chain import Chain
 from .execution.prestate import PrestateTracer
 from .execution.tracers import CallTracer, StructLogger
-from .execution.tracing import Tracer, trace_block, trace_call
-from .traces import CALL_TRACER, PRESTATE_TRACER, CallFrame, TraceConfig, TxTrace
+from .execution.tracing import MuxTracer, Tracer, trace_block, trace_call
+from .traces import (
+    CALL_TRACER,
+    PRESTATE_TRACER,
+    CallFrame,
+    ParityTrace,
+    Prestate,
+    TraceConfig,
+    TxTrace,
+)
 
 _CACHED_BLOCKS = 64
 CALL_TREE = TraceConfig(tracer=CALL_TRACER, timeout=60.0)
@@ -45,14 +53,15 @@ class Replayer:
         self._lock = threading.Lock()
 
     def _run(self, block: Block, config: TraceConfig, wanted: list[int] | None,
-             ) -> list[TxTrace]:
+             make: Callable[[], Tracer] | None = None) -> list[TxTrace]:
         if block.number == 0:
             return []
         parent = self.chain.header_by_hash(block.header.parent_hash)
         if parent is None:
             raise errors.UnknownBlock()
         return trace_block(self.chain.store, parent.state_root, parent.hash, self._env(block),
-                           block.transactions, tracer_factory(config), wanted, config.timeout)
+                           block.transactions, make or tracer_factory(config), wanted,
+                           config.timeout)
 
     def _env(self, block: Block) -> BlockEnv:
         header = block.header
@@ -78,6 +87,19 @@ class Replayer:
                           request, gas_cap, tracer_factory(config)(), config.timeout,
                           overrides)
 
+    def parity(self, block: Block, wanted: list[int] | None, with_diff: bool,
+               ) -> list[ParityTrace]:
+        """Replay transactions of a block for Parity's trace (and stateDiff if asked)."""
+        return [_parity(trace) for trace in self._run(
+            block, CALL_TREE, wanted, _parity_tracer(with_diff))]
+
+    def parity_call(self, header: Header, request: CallRequest, with_diff: bool,
+                    gas_cap: int) -> ParityTrace:
+        """Trace a call for Parity's trace_call."""
+        return _parity(trace_call(self.chain.store, header.state_root,
+                                  self.chain.env_at(header), request, gas_cap,
+                                  _parity_tracer(with_diff)(), CALL_TREE.timeout))
+
     def call_trees(self, block: Block) -> list[CallFrame]:
         """Return the call tree of each transaction of a block (kept for recent blocks)."""
         with self._lock:
@@ -101,3 +123,18 @@ class Replayer:
         if lookup is None:
             return None
         return self.call_trees(lookup.block)[lookup.index], lookup.block, lookup.index
+
+
+def _parity_tracer(with_diff: bool) -> Callable[[], Tracer]:
+    if with_diff:
+        return lambda: MuxTracer(CallTracer(CALL_TREE), PrestateTracer(diff_mode=True))
+    return lambda: MuxTracer(CallTracer(CALL_TREE))
+
+
+def _parity(trace: TxTrace) -> ParityTrace:
+    if not isinstance(trace.result, tuple):
+        raise errors.TraceFailed(trace.error or "no trace")
+    tree, *rest = trace.result
+    diff = rest[0] if rest else None
+    assert isinstance(tree, CallFrame) and (diff is None or isinstance(diff, Prestate))
+    return ParityTrace(trace.tx_hash, tree, diff)

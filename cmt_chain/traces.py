@@ -116,11 +116,20 @@ class Prestate:
 
 
 @dataclass(frozen=True, slots=True)
+class ParityTrace:
+    """A trace_replay* / trace_call answer's parts: the call tree and, if asked, the state diff."""
+
+    tx_hash: bytes | None
+    tree: CallFrame
+    diff: Prestate | None
+
+
+@dataclass(frozen=True, slots=True)
 class TxTrace:
     """One traced transaction: its hash (None for a call) and its tracer's result or error."""
 
     tx_hash: bytes | None
-    result: CallFrame | StructTrace | Prestate | None
+    result: CallFrame | StructTrace | Prestate | tuple[CallFrame, Prestate] | None
     error: str = ""
 
 

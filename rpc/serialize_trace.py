@@ -20,7 +20,7 @@ from .serialize import hexb, qty
 # --- geth ---------------------------------------------------------------------------------------
 
 
-def tracer_result(result: CallFrame | StructTrace | Prestate | None) -> Any:
+def tracer_result(result: object) -> Any:
     """Serialize any of geth's tracer results."""
     if isinstance(result, CallFrame):
         return call_frame(result)

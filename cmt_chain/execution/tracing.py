@@ -61,6 +61,40 @@ class Tracer:
         return None
 
 
+class MuxTracer(Tracer):
+    """Several tracers hearing one execution (Parity's trace and stateDiff in one replay)."""
+
+    def __init__(self, *tracers: Tracer) -> None:
+        self.tracers = tracers
+
+    def opcode_table(self, base: dict[int, Any]) -> dict[int, Any] | None:
+        table, changed = base, False
+        for tracer in self.tracers:  # each wraps the table the previous one made
+            wrapped = tracer.opcode_table(table)
+            if wrapped is not None:
+                table, changed = wrapped, True
+        return table if changed else None
+
+    def tx_start(self, state: Any, tx: TxInfo) -> None:
+        for tracer in self.tracers:
+            tracer.tx_start(state, tx)
+
+    def enter(self, state: Any, message: Any, parent: Any) -> None:
+        for tracer in self.tracers:
+            tracer.enter(state, message, parent)
+
+    def exit(self, computation: Any) -> None:
+        for tracer in self.tracers:
+            tracer.exit(computation)
+
+    def tx_end(self, state: Any, computation: Any, gas_used: int) -> None:
+        for tracer in self.tracers:
+            tracer.tx_end(state, computation, gas_used)
+
+    def result(self) -> tuple[Any, ...]:
+        return tuple(tracer.result() for tracer in self.tracers)
+
+
 class TxInfo:
     """The few transaction fields tracers read at its start."""
 
