@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import rlp
 from eth_hash.auto import keccak
 
-from . import consensus, errors, execution, fees
+from . import address_index, consensus, errors, execution, fees
 from .block import Block, Header
 from .calls import BlockEnv
 from .config import Config
@@ -56,6 +56,7 @@ class Chain:
         head = self.db.header(head_hash)
         assert head is not None
         self.head: Header = head
+        address_index.backfill(self.db, head.number)  # a folder from before the index existed
         # Dev mode may change these (anvil_setMinGasPrice, anvil_setNextBlockBaseFeePerGas).
         self.min_gas_price = config.fees.min_gas_price
         self.next_base_fee_override: int | None = None

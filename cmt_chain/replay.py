@@ -117,6 +117,38 @@ class Replayer:
                 self._trees.popitem(last=False)
         return trees
 
+    def contract_creator(self, address: bytes) -> tuple[bytes, bytes] | None:
+        """Return (creating transaction hash, creator) of a contract; None for an address
+        without code or a contract of the genesis state.
+
+        The creating block is found by a binary search over the archive state (the first
+        block after which the address has code), then the creation within it: the receipt's
+        contract address, or an internal CREATE/CREATE2 in the block's call trees.
+        """
+        head = self.chain.head
+        if not self.chain.state_at(head).code(address):
+            return None
+        low, high = 0, head.number
+        while low < high:
+            middle = (low + high) // 2
+            header = self.chain.header_by_number(middle)
+            if header is not None and self.chain.state_at(header).code(address):
+                high = middle
+            else:
+                low = middle + 1
+        block = self.chain.block_by_number(low)
+        if low == 0 or block is None:
+            return None
+        receipts = self.chain.receipts(block.hash) or ()
+        for tx, receipt in zip(block.transactions, receipts, strict=False):
+            if receipt.contract_address == address:
+                return tx.hash, tx.sender
+        for tx, tree in zip(block.transactions, self.call_trees(block), strict=True):
+            for _, frame in tree.walk():
+                if frame.kind in ("CREATE", "CREATE2") and frame.to == address:
+                    return tx.hash, frame.sender
+        return None
+
     def call_tree(self, tx_hash: bytes) -> tuple[CallFrame, Block, int] | None:
         """Return a mined transaction's call tree with its block and index; None if unknown."""
         lookup = self.chain.transaction(tx_hash)

@@ -160,3 +160,10 @@ def block_number(value: Any) -> int:
 def call_trace_config(value: Any) -> tuple[TraceConfig, CallOverrides]:
     """Parse debug_traceCall's config: a TraceConfig plus stateOverrides and blockOverrides."""
     return trace_config(value), call_trace_overrides(value)
+
+
+def ots_block(value: Any) -> BlockRef:
+    """Parse a block as Otterscan sends it: a JSON number, or a hex number or tag."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return BlockRef(tag=None, number=block_number(value))
+    return p.block_number_or_tag(value)

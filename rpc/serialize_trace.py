@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from cmt_chain.block import Block
+from cmt_chain.receipt import Receipt
 from cmt_chain.traces import AccountState, CallFrame, Prestate, StructLog, StructTrace, TxTrace
 
-from .serialize import hexb, qty
+from .serialize import block, hexb, qty, receipt, transaction
 
 # --- geth ---------------------------------------------------------------------------------------
 
@@ -226,3 +227,67 @@ def replay(top: CallFrame | None, diff: Prestate | None, types: frozenset[str],
         out["transactionHash"] = hexb(tx_hash)
     out["vmTrace"] = None
     return out
+
+
+# --- Otterscan ------------------------------------------------------------------------------------
+
+
+def ots_trace(top: CallFrame) -> list[dict[str, Any]]:
+    """Serialize ots_traceTransaction: every frame depth-first with its depth (top is 0)."""
+    return [{"type": frame.kind, "depth": len(address), "from": hexb(frame.sender),
+             "to": hexb(frame.to or b""), "value": None if frame.value is None else qty(
+                 frame.value), "input": hexb(frame.input), "output": hexb(frame.output)}
+            for address, frame in top.walk()]
+
+
+def ots_operations(operations: list[tuple[int, bytes, bytes, int]]) -> list[dict[str, Any]]:
+    return [{"type": kind, "from": hexb(sender), "to": hexb(to), "value": qty(value)}
+            for kind, sender, to, value in operations]
+
+
+def ots_block_details(b: Block, total_fees: int) -> dict[str, Any]:
+    """Serialize ots_getBlockDetails: the block without transactions or bloom, and its fees
+    (CMT issues nothing per block: its validators earn fees only)."""
+    out = block(b, False)
+    del out["transactions"]
+    out["transactionCount"] = len(b.transactions)
+    out["logsBloom"] = None
+    return {"block": out, "issuance": {"blockReward": "0x0", "uncleReward": "0x0",
+                                       "issuance": "0x0"}, "totalFees": qty(total_fees)}
+
+
+def ots_block_transactions(b: Block, receipts: tuple[Receipt, ...], page: int,
+                           size: int) -> dict[str, Any]:
+    """Serialize ots_getBlockTransactions: one page of the block's transactions (inputs cut to
+    their selector) and their receipts without logs."""
+    full = block(b, True)
+    first = page * size
+    chosen = range(first, min(first + size, len(b.transactions)))
+    full["transactions"] = [{**full["transactions"][i],
+                             "input": hexb(b.transactions[i].data[:4])} for i in chosen]
+    full["transactionCount"] = len(b.transactions)
+    full["logsBloom"] = None
+    return {"fullblock": full, "receipts": [_slim_receipt(b, receipts, i) for i in chosen]}
+
+
+def _slim_receipt(b: Block, receipts: tuple[Receipt, ...], index: int) -> dict[str, Any]:
+    first_log = sum(len(r.logs) for r in receipts[:index])
+    out = receipt(receipts[index], b, index, first_log)
+    out["logs"] = None
+    out["logsBloom"] = None
+    return out
+
+
+def ots_search(found: list[tuple[Block, tuple[Receipt, ...], int]], first_page: bool,
+               last_page: bool) -> dict[str, Any]:
+    """Serialize a page of ots_searchTransactions*: transactions and receipts with the block
+    timestamp."""
+    txs, receipts_out = [], []
+    for b, receipts, index in found:
+        txs.append(transaction(b.transactions[index], b, index))
+        first_log = sum(len(r.logs) for r in receipts[:index])
+        entry = receipt(receipts[index], b, index, first_log)
+        entry["timestamp"] = qty(b.header.timestamp)
+        receipts_out.append(entry)
+    return {"txs": txs, "receipts": receipts_out, "firstPage": first_page,
+            "lastPage": last_page}

@@ -18,8 +18,11 @@ TX_INDEX = "tx_index"      # tx hash -> block hash ++ index (4 bytes BE)
 STATE = "state"            # trie node hash / code hash -> node / code (py-evm's layout)
 SEALS = "seals"            # block hash -> 65-byte validator signature over the block hash
 META = "meta"              # fixed keys below
+ADDRESS_TXS = "address_txs"    # address ++ number (8 BE) ++ tx index (4 BE) -> b"" (Otterscan)
+SENDER_NONCE = "sender_nonce"  # sender ++ nonce (8 BE) -> tx hash
 
-COLUMN_FAMILIES = (HEADERS, BODIES, RECEIPTS, CANONICAL, TX_INDEX, STATE, SEALS, META)
+COLUMN_FAMILIES = (HEADERS, BODIES, RECEIPTS, CANONICAL, TX_INDEX, STATE, SEALS, META,
+                   ADDRESS_TXS, SENDER_NONCE)
 
 # keys in META
 HEAD_KEY = b"head"                  # -> hash of the canonical head block
@@ -27,6 +30,7 @@ GENESIS_KEY = b"genesis"            # -> hash of block 0
 CHAIN_ID_KEY = b"chain_id"          # -> chain id, 8 bytes BE
 VERSION_KEY = b"schema_version"     # -> SCHEMA_VERSION, 4 bytes BE
 VALIDATORS_KEY = b"validators"      # -> RLP [address, ...] of the genesis validator set
+ADDRESS_INDEX_KEY = b"address_index"  # -> 8 bytes BE: the last block in ADDRESS_TXS/SENDER_NONCE
 
 
 def number_key(number: int) -> bytes:
@@ -40,3 +44,17 @@ def tx_location_value(block_hash: bytes, index: int) -> bytes:
 
 def parse_tx_location(value: bytes) -> tuple[bytes, int]:
     return value[:32], int.from_bytes(value[32:36], "big")
+
+
+def address_tx_key(address: bytes, number: int, index: int) -> bytes:
+    """Return the key of one (address, block, transaction) entry of the address index."""
+    return address + number.to_bytes(8, "big") + index.to_bytes(4, "big")
+
+
+def parse_address_tx_key(key: bytes) -> tuple[int, int]:
+    """Return the (block number, transaction index) of an address-index key."""
+    return int.from_bytes(key[20:28], "big"), int.from_bytes(key[28:32], "big")
+
+
+def sender_nonce_key(sender: bytes, nonce: int) -> bytes:
+    return sender + nonce.to_bytes(8, "big")

@@ -1,3 +1,3 @@
 """RPC method modules; importing this package registers every wire method in `jsonrpc.METHODS`."""
 
-from . import accounts, debug, dev, eth, filters, net, raw, trace, txpool, web3  # noqa: F401
+from . import accounts, debug, dev, eth, filters, net, ots, raw, trace, txpool, web3  # noqa: F401
