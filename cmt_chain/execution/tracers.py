@@ -275,8 +275,12 @@ class StructLogger(Tracer):
 
     def enter(self, state: Any, message: Any, parent: Any) -> None:
         if self.open and parent is not None:
-            entry = self.open[-1]  # the CALL or CREATE opening this frame: it cost what it gave
+            # the opcode opening this frame: a CALL costs the gas it forwards too (geth adds
+            # it to the call's dynamic gas), a CREATE does not (geth deducts it afterwards)
+            entry = self.open[-1]
             entry.gas_cost = entry.gas - parent._gas_meter.gas_remaining
+            if message.is_create:
+                entry.gas_cost -= message.gas
         self.refund_marks.append(self.refund)
 
     def exit(self, computation: Any) -> None:

@@ -148,6 +148,8 @@ def test_struct_logger(node: Any, chain: dict[str, Any]) -> None:
     call = logs[calls[0]]
     forwarded = logs[calls[0] + 1]["gas"]  # the callee's first opcode sees what it was given
     assert logs[calls[0] + 1]["depth"] == 2 and call["gasCost"] >= forwarded - 2300
+    create2 = next(entry for entry in logs if entry["op"] == "CREATE2")
+    assert 32_000 < create2["gasCost"] < 40_000  # as geth: without the gas it forwards
     sstore = next(entry for entry in logs if entry["op"] == "SSTORE")
     assert sstore["storage"] == {f"{0:064x}": f"{1:064x}"}  # counter 0 -> 1
     assert sstore["stack"][-1] == "0x0" and sstore["stack"][-2] == "0x1"
