@@ -20,6 +20,7 @@ from .chain import Chain
 from .execution.prestate import PrestateTracer
 from .execution.tracers import CallTracer, StructLogger
 from .execution.tracing import MuxTracer, Tracer, trace_block, trace_call
+from .execution.vmtrace import VmTracer
 from .traces import (
     CALL_TRACER,
     PRESTATE_TRACER,
@@ -87,18 +88,19 @@ class Replayer:
                           request, gas_cap, tracer_factory(config)(), config.timeout,
                           overrides)
 
-    def parity(self, block: Block, wanted: list[int] | None, with_diff: bool,
+    def parity(self, block: Block, wanted: list[int] | None, types: frozenset[str],
                ) -> list[ParityTrace]:
-        """Replay transactions of a block for Parity's trace (and stateDiff if asked)."""
+        """Replay transactions of a block for Parity's trace types ("trace", "stateDiff",
+        "vmTrace"): one execution feeds every tracer asked for."""
         return [_parity(trace) for trace in self._run(
-            block, CALL_TREE, wanted, _parity_tracer(with_diff))]
+            block, CALL_TREE, wanted, _parity_tracer(types))]
 
-    def parity_call(self, header: Header, request: CallRequest, with_diff: bool,
+    def parity_call(self, header: Header, request: CallRequest, types: frozenset[str],
                     gas_cap: int) -> ParityTrace:
         """Trace a call for Parity's trace_call."""
         return _parity(trace_call(self.chain.store, header.state_root,
                                   self.chain.env_at(header), request, gas_cap,
-                                  _parity_tracer(with_diff)(), CALL_TREE.timeout))
+                                  _parity_tracer(types)(), CALL_TREE.timeout))
 
     def call_trees(self, block: Block) -> list[CallFrame]:
         """Return the call tree of each transaction of a block (kept for recent blocks)."""
@@ -157,16 +159,17 @@ class Replayer:
         return self.call_trees(lookup.block)[lookup.index], lookup.block, lookup.index
 
 
-def _parity_tracer(with_diff: bool) -> Callable[[], Tracer]:
-    if with_diff:
-        return lambda: MuxTracer(CallTracer(CALL_TREE), PrestateTracer(diff_mode=True))
-    return lambda: MuxTracer(CallTracer(CALL_TREE))
+def _parity_tracer(types: frozenset[str]) -> Callable[[], Tracer]:
+    def make() -> Tracer:
+        return MuxTracer(CallTracer(CALL_TREE),
+                         PrestateTracer(diff_mode=True) if "stateDiff" in types else Tracer(),
+                         VmTracer() if "vmTrace" in types else Tracer())
+    return make
 
 
 def _parity(trace: TxTrace) -> ParityTrace:
     if not isinstance(trace.result, tuple):
         raise errors.TraceFailed(trace.error or "no trace")
-    tree, *rest = trace.result
-    diff = rest[0] if rest else None
+    tree, diff, vm = trace.result
     assert isinstance(tree, CallFrame) and (diff is None or isinstance(diff, Prestate))
-    return ParityTrace(trace.tx_hash, tree, diff)
+    return ParityTrace(trace.tx_hash, tree, diff, vm)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .receipt import Log
 
@@ -115,6 +116,28 @@ class Prestate:
     post: dict[bytes, AccountState] | None = None
 
 
+@dataclass(slots=True)
+class VmOp:
+    """One operation of Parity's vmTrace; `used` None means it failed (no `ex`)."""
+
+    pc: int
+    cost: int
+    gas: int  # left before it ran
+    used: int | None = None  # left after it ran
+    push: list[int] = field(default_factory=list)
+    memory: tuple[int, bytes] | None = None  # (offset, bytes written)
+    store: tuple[int, int] | None = None  # (slot, value) written
+    sub: VmTrace | None = None
+
+
+@dataclass(slots=True)
+class VmTrace:
+    """Parity's vmTrace of one frame: its code and operations."""
+
+    code: bytes
+    ops: list[VmOp]
+
+
 @dataclass(frozen=True, slots=True)
 class ParityTrace:
     """A trace_replay* / trace_call answer's parts: the call tree and, if asked, the state diff."""
@@ -122,6 +145,7 @@ class ParityTrace:
     tx_hash: bytes | None
     tree: CallFrame
     diff: Prestate | None
+    vm: VmTrace | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +153,7 @@ class TxTrace:
     """One traced transaction: its hash (None for a call) and its tracer's result or error."""
 
     tx_hash: bytes | None
-    result: CallFrame | StructTrace | Prestate | tuple[CallFrame, Prestate] | None
+    result: CallFrame | StructTrace | Prestate | tuple[Any, ...] | None
     error: str = ""
 
 

@@ -14,7 +14,17 @@ from typing import Any
 
 from cmt_chain.block import Block
 from cmt_chain.receipt import Receipt
-from cmt_chain.traces import AccountState, CallFrame, Prestate, StructLog, StructTrace, TxTrace
+from cmt_chain.traces import (
+    AccountState,
+    CallFrame,
+    ParityTrace,
+    Prestate,
+    StructLog,
+    StructTrace,
+    TxTrace,
+    VmOp,
+    VmTrace,
+)
 
 from .serialize import block, hexb, qty, receipt, transaction
 
@@ -217,16 +227,32 @@ def state_diff(result: Prestate) -> dict[str, Any]:
     return out
 
 
-def replay(top: CallFrame | None, diff: Prestate | None, types: frozenset[str],
-           tx_hash: bytes | None) -> dict[str, Any]:
+def replay(trace: ParityTrace, types: frozenset[str], with_hash: bool) -> dict[str, Any]:
     """Serialize a trace_replay* / trace_call answer for the asked trace types."""
-    out: dict[str, Any] = {"output": hexb(top.output if top else b"")}
-    out["stateDiff"] = state_diff(diff) if diff is not None and "stateDiff" in types else None
-    out["trace"] = parity_traces(top) if top is not None and "trace" in types else []
-    if tx_hash is not None:
-        out["transactionHash"] = hexb(tx_hash)
-    out["vmTrace"] = None
+    out: dict[str, Any] = {"output": hexb(trace.tree.output)}
+    out["stateDiff"] = (state_diff(trace.diff) if trace.diff is not None
+                        and "stateDiff" in types else None)
+    out["trace"] = parity_traces(trace.tree) if "trace" in types else []
+    if with_hash:
+        out["transactionHash"] = hexb(trace.tx_hash or b"")
+    out["vmTrace"] = vm_trace(trace.vm) if trace.vm is not None and "vmTrace" in types else None
     return out
+
+
+def vm_trace(trace: VmTrace) -> dict[str, Any]:
+    """Serialize Parity's vmTrace of one frame (and, nested, of the calls it made)."""
+    return {"code": hexb(trace.code), "ops": [_vm_op(op) for op in trace.ops]}
+
+
+def _vm_op(op: VmOp) -> dict[str, Any]:
+    ex = None
+    if op.used is not None:
+        ex = {"mem": {"data": hexb(op.memory[1]), "off": op.memory[0]} if op.memory else None,
+              "push": [hex(v) for v in op.push],
+              "store": {"key": hex(op.store[0]), "val": hex(op.store[1])} if op.store else None,
+              "used": op.used}
+    return {"cost": op.cost, "ex": ex, "pc": op.pc,
+            "sub": vm_trace(op.sub) if op.sub is not None else None}
 
 
 # --- Otterscan ------------------------------------------------------------------------------------

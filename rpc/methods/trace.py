@@ -3,7 +3,7 @@ trace_filter, trace_replayTransaction, trace_replayBlockTransactions and trace_c
 
 Traces are flat lists of calls, creates and self-destructs with their trace addresses, built from
 the same call trees as geth's callTracer; `stateDiff` comes from the prestate tracer in diff
-mode. `vmTrace` is not served (always null). graph-node's call handlers read `trace_filter`.
+mode, `vmTrace` from an opcode tracer. graph-node's call handlers read `trace_filter`.
 """
 
 from __future__ import annotations
@@ -101,8 +101,8 @@ async def trace_replayTransaction(ctx: Context, tx_hash: bytes,
     if lookup is None:
         return None
     replayed = await asyncio.to_thread(ctx.node.replay.parity, lookup.block, [lookup.index],
-                                       "stateDiff" in types)
-    return st.replay(replayed[0].tree, replayed[0].diff, types, None)
+                                       types)
+    return st.replay(replayed[0], types, with_hash=False)
 
 
 @method("trace_replayBlockTransactions", p.block_number_or_tag, pt.trace_types)
@@ -115,16 +115,16 @@ async def trace_replayBlockTransactions(ctx: Context, ref: BlockRef, types: froz
     block = ctx.node.chain.block_by_hash(header.hash)
     if block is None:
         return None
-    replayed = await asyncio.to_thread(ctx.node.replay.parity, block, None, "stateDiff" in types)
-    return [st.replay(r.tree, r.diff, types, r.tx_hash) for r in replayed]
+    replayed = await asyncio.to_thread(ctx.node.replay.parity, block, None, types)
+    return [st.replay(r, types, with_hash=True) for r in replayed]
 
 
 @method("trace_call", p.call_request, pt.trace_types, optional(p.block_ref, LATEST))
 async def trace_call(ctx: Context, request: CallRequest, types: frozenset[str],
                      ref: BlockRef) -> dict[str, Any]:
     header = ctx.node.resolve(ref)
-    replayed = await asyncio.to_thread(ctx.node.replay.parity_call, header, request,
-                                       "stateDiff" in types, ctx.node.config.rpc.gas_cap)
-    return st.replay(replayed.tree, replayed.diff, types, None)
+    replayed = await asyncio.to_thread(ctx.node.replay.parity_call, header, request, types,
+                                       ctx.node.config.rpc.gas_cap)
+    return st.replay(replayed, types, with_hash=False)
 
 

@@ -106,6 +106,21 @@ def test_replay_and_call(node: Any, chain: dict[str, Any]) -> None:  # noqa: F81
                "data": calldata("boom()")}
     called = rpc(node.url, "trace_call", request, ["trace"], "latest")
     assert called["trace"][0]["error"] == "Reverted" and called["stateDiff"] is None
+    vm = rpc(node.url, "trace_replayTransaction", tx_hash, ["vmTrace"])["vmTrace"]
+    structs = rpc(node.url, "debug_traceTransaction", tx_hash)["structLogs"]
+    assert vm["code"] == rpc(node.url, "eth_getCode", chain["probe"], "latest")
+    ops = vm["ops"]
+    assert [op["pc"] for op in ops] == [e["pc"] for e in structs if e["depth"] == 1]
+    assert [op["cost"] for op in ops] == [e["gasCost"] for e in structs if e["depth"] == 1]
+    assert ops[0] == {"cost": 3, "ex": {"mem": None, "push": ["0x80"], "store": None,
+                                        "used": structs[0]["gas"] - 3}, "pc": 0, "sub": None}
+    assert ops[2]["ex"]["mem"] == {"data": "0x" + f"{0x80:064x}", "off": 64}  # MSTORE
+    sstore = next(op for op in ops if op["ex"]["store"] is not None)
+    assert sstore["ex"]["store"] == {"key": "0x0", "val": "0x1"}
+    calls = [op for op in ops if op["sub"] is not None]
+    assert len(calls) == 5
+    assert calls[0]["sub"]["code"] == rpc(node.url, "eth_getCode", chain["child"], "latest")
+    assert calls[0]["sub"]["ops"][0]["pc"] == 0
     rpc_error(node.url, "trace_replayTransaction", [tx_hash, ["bogus"]], -32602,
               prefix="invalid argument 1: unknown trace type 'bogus'")
     assert rpc(node.url, "trace_replayTransaction", "0x" + "ab" * 32, ["trace"]) is None
