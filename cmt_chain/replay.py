@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from . import errors
+from . import address_index, errors
 from .block import ZERO_HASH, Block, Header
 from .calls import NO_OVERRIDES, BlockEnv, CallOverrides, CallRequest
 from .chain import Chain
@@ -21,6 +21,7 @@ from .execution.prestate import PrestateTracer
 from .execution.tracers import CallTracer, StructLogger
 from .execution.tracing import MuxTracer, Tracer, trace_block, trace_call
 from .execution.vmtrace import VmTracer
+from .storage.kv import Put
 from .traces import (
     CALL_TRACER,
     PRESTATE_TRACER,
@@ -29,6 +30,7 @@ from .traces import (
     Prestate,
     TraceConfig,
     TxTrace,
+    participants,
 )
 
 _CACHED_BLOCKS = 64
@@ -52,6 +54,7 @@ class Replayer:
         self.chain = chain
         self._trees: OrderedDict[bytes, list[CallFrame]] = OrderedDict()
         self._lock = threading.Lock()
+        self._index_lock = threading.Lock()
 
     def _run(self, block: Block, config: TraceConfig, wanted: list[int] | None,
              make: Callable[[], Tracer] | None = None) -> list[TxTrace]:
@@ -150,6 +153,28 @@ class Replayer:
                 if frame.kind in ("CREATE", "CREATE2") and frame.to == address:
                     return tx.hash, frame.sender
         return None
+
+    def index_internal(self) -> int:
+        """Bring the internal-call address index up to the head (see `address_index`); return
+        how many blocks were traced. One caller at a time; writes every 100 blocks."""
+        with self._index_lock:
+            head = self.chain.head.number
+            first = address_index.internal_start(self.chain.db, head)
+            puts: list[Put] = []
+            for number in range(first, head + 1):
+                block = self.chain.block_by_number(number)
+                if block is None:
+                    break
+                found = [participants(t.result) if isinstance(t.result, CallFrame) else set()
+                         for t in self.block(block, CALL_TREE)]
+                puts += address_index.internal_puts(
+                    block, found, self.chain.receipts(block.hash) or ())
+                if len(puts) > 10_000 or number % 100 == 0:
+                    self.chain.store.write(puts)
+                    puts = []
+            if puts:
+                self.chain.store.write(puts)
+            return max(0, head - first + 1)
 
     def call_tree(self, tx_hash: bytes) -> tuple[CallFrame, Block, int] | None:
         """Return a mined transaction's call tree with its block and index; None if unknown."""

@@ -112,19 +112,20 @@ class ChainDB:
         return int.from_bytes(value, "big") if value is not None else None
 
     def address_txs(self, address: bytes, number: int, backwards: bool,
-                    ) -> Iterator[tuple[int, int]]:
-        """Yield (block, tx index) of the address's transactions from block `number` on
+                    family: str = schema.ADDRESS_TXS) -> Iterator[tuple[int, int, bytes]]:
+        """Yield (block, tx index, block hash prefix) of the address's entries in `family`
+        (ADDRESS_TXS, whose entries have no hash part, or INTERNAL_TXS) from block `number` on
         (inclusive), newest first if `backwards`, oldest first otherwise."""
         if backwards:
-            start = schema.address_tx_key(address, number, 2**32 - 1)
-            entries = self.store.iterate_back_from(schema.ADDRESS_TXS, start)
+            start = schema.address_tx_key(address, number, 2**32 - 1) + b"\xff" * 8
+            entries = self.store.iterate_back_from(family, start)
         else:
-            entries = self.store.iterate_from(schema.ADDRESS_TXS,
-                                              schema.address_tx_key(address, number, 0))
+            entries = self.store.iterate_from(family, schema.address_tx_key(address, number, 0))
         for key, _ in entries:
             if key[:20] != address:
                 return
-            yield schema.parse_address_tx_key(key)
+            number_found, index = schema.parse_address_tx_key(key)
+            yield number_found, index, key[32:]
 
     def tx_by_sender_nonce(self, sender: bytes, nonce: int) -> bytes | None:
         return self.store.get(schema.SENDER_NONCE, schema.sender_nonce_key(sender, nonce))

@@ -1,8 +1,9 @@
 """Otterscan's API (level 8) and erigon_getHeaderByNumber: block pages, address history from
 the address index, contract creators, and call traces shaped for Otterscan.
 
-Address searches read the index written with each block (`cmt_chain/address_index.py`); traces
-come from the same re-execution as `debug_trace*` (`Node.replay`).
+Address searches read the index written with each block (`cmt_chain/address_index.py`), after
+bringing its internal-call part up to the head; traces come from the same re-execution as
+`debug_trace*` (`Node.replay`).
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ def _search(ctx: Context, page: address_index.SearchPage) -> dict[str, Any]:
 @method("ots_searchTransactionsBefore", p.address, pt.block_number, pt.page_size)
 async def ots_searchTransactionsBefore(ctx: Context, address: bytes, number: int,
                                        size: int) -> dict[str, Any]:
+    await asyncio.to_thread(ctx.node.replay.index_internal)
     page = address_index.search_before(ctx.node.chain.db, address, number, _page_size(size),
                                        ctx.node.chain.head.number)
     return _search(ctx, page)
@@ -109,6 +111,7 @@ async def ots_searchTransactionsBefore(ctx: Context, address: bytes, number: int
 @method("ots_searchTransactionsAfter", p.address, pt.block_number, pt.page_size)
 async def ots_searchTransactionsAfter(ctx: Context, address: bytes, number: int,
                                       size: int) -> dict[str, Any]:
+    await asyncio.to_thread(ctx.node.replay.index_internal)
     page = address_index.search_after(ctx.node.chain.db, address, number, _page_size(size),
                                       ctx.node.chain.head.number)
     return _search(ctx, page)

@@ -60,10 +60,12 @@ def drop_index(data_dir: Path) -> None:
     families = rocksdict.Rdict.list_cf(path, options)
     db = rocksdict.Rdict(path, options, column_families={
         name: rocksdict.Options(raw_mode=True) for name in families if name != "default"})
-    for name in ("address_txs", "sender_nonce"):
+    for name in ("address_txs", "sender_nonce", "internal_txs"):
         db.drop_column_family(name)
     meta = db.get_column_family("meta")
-    del meta[b"address_index"]
+    stored = list(meta.keys())  # rocksdict's own key iterator
+    for key in [k for k in stored if k.startswith((b"address_index", b"internal_index"))]:
+        del meta[key]
     meta.close()
     db.close()
 

@@ -143,3 +143,28 @@ def test_traces_operations_and_errors(node: Any, chain: dict[str, Any]) -> None:
     assert rpc(node.url, "ots_traceTransaction", "0x" + "ab" * 32) is None
     rpc_error(node.url, "ots_searchTransactionsBefore", ["0x12", 0, 5], -32602,
               prefix="invalid argument 0:")
+
+
+def test_internal_calls_are_searched(node: Any, chain: dict[str, Any]) -> None:  # noqa: F811
+    """The child contract is only ever reached by the probe's calls: its history comes from the
+    internal-call index, which forgets blocks that evm_revert removed."""
+    child, run = chain["child"], chain["run"]
+    history = rpc(node.url, "ots_searchTransactionsBefore", child, 0, 10)
+    assert [tx["hash"] for tx in history["txs"]] == [
+        run["transactionHash"], chain["deployed"]["transactionHash"]]
+    assert history["firstPage"] and history["lastPage"]
+    assert rpc(node.url, "ots_searchTransactionsAfter", child, 0, 10)["txs"] == history["txs"]
+    made = rpc(node.url, "ots_traceTransaction", run["transactionHash"])[-1]["to"]
+    assert [tx["hash"] for tx in rpc(node.url, "ots_searchTransactionsBefore", made, 0, 5)[
+        "txs"]] == [run["transactionHash"]]
+    snapshot = rpc(node.url, "evm_snapshot")
+    again = wait_receipt(node.url, rpc(node.url, "eth_sendTransaction", {
+        "from": chain["sender"], "to": chain["probe"], "gas": hex(1_000_000),
+        "data": "0xa444f5e9" + f"{8:064x}"}))
+    assert rpc(node.url, "ots_searchTransactionsBefore", child, 0, 10)["txs"][0]["hash"] == (
+        again["transactionHash"])
+    assert rpc(node.url, "evm_revert", snapshot) is True
+    replaced = wait_receipt(node.url, rpc(node.url, "eth_sendTransaction", {
+        "from": chain["sender"], "to": WATCHED, "value": "0x1"}))
+    assert replaced["blockNumber"] == again["blockNumber"]  # the same height, another block
+    assert rpc(node.url, "ots_searchTransactionsBefore", child, 0, 10) == history
