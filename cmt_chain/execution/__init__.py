@@ -4,10 +4,13 @@
     calls.py     call, estimate_gas: throwaway runs with overrides, a gas cap and a deadline
     accounts.py  AccountReader at any state root; genesis_state
     vm.py        the fork (Prague), node <-> py-evm conversions, error mapping
+    tracing.py   re-execution with tracer hooks (frames and watched opcodes): blocks, calls
+    tracers.py   geth's struct logger and callTracer; prestate.py its prestateTracer;
+                 vmtrace.py Parity's vmTrace; opcode_names.py geth's opcode names
 
 Everything it takes and returns is the node's own types (`Transaction`, `Receipt`, `Header`,
-`CallResult`); py-evm objects never leave this package. Called by `genesis.py`, `chain.py`,
-`executor.py` and `node.py`.
+`CallResult`, `traces`); py-evm objects never leave this package. Called by `genesis.py`,
+`chain.py`, `executor.py`, `node.py` and `replay.py`.
 """
 
 from .accounts import AccountReader, GenesisAccount, genesis_state
