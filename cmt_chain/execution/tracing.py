@@ -29,7 +29,7 @@ from ..traces import TxTrace
 from ..transaction import Transaction
 from .accounts import apply_overrides
 from .block_state import BlockComputation, BlockState
-from .calls import _call_transaction, _with_base_fee
+from .calls import _call_transaction, _call_validation_error, _with_base_fee
 from .vm import FORK_VM, make_state, preprocess, to_evm_transaction
 
 
@@ -182,8 +182,19 @@ def trace_block(store: Store, parent_state_root: bytes, parent_hash: bytes, env:
     preprocess(state, env, parent_hash)
     targets = set(range(len(transactions)) if wanted is None else wanted)
     last = max(targets, default=-1)
+    try:
+        return _trace_transactions(store, parent_state_root, parent_hash, env, state,
+                                   transactions[:last + 1], make_tracer, targets, timeout)
+    except ValidationError as exc:  # a stored block that no longer executes as it did
+        raise errors.ExecutionFailed(str(exc)) from None
+
+
+def _trace_transactions(store: Store, parent_state_root: bytes, parent_hash: bytes,
+                        env: BlockEnv, state: Any, transactions: Sequence[Transaction],
+                        make_tracer: TracerFactory, targets: set[int],
+                        timeout: float) -> list[TxTrace]:
     traces: list[TxTrace] = []
-    for index, tx in enumerate(transactions[:last + 1]):
+    for index, tx in enumerate(transactions):
         if index not in targets:
             _run(state, to_evm_transaction(tx), None, env.coinbase, timeout)
             continue
@@ -220,9 +231,9 @@ def _run(state: Any, evm_tx: Any, tracer: Tracer | None, coinbase: bytes,
     snapshot = state.snapshot()
     try:
         computation = state.apply_transaction(evm_tx)
-    except ValidationError as exc:
+    except ValidationError:
         state.revert(snapshot)
-        raise errors.ExecutionFailed(str(exc)) from None
+        raise
     finally:
         _uninstall()
     state.commit(snapshot)
@@ -252,4 +263,6 @@ def trace_call(store: Store, state_root: bytes, env: BlockEnv, request: CallRequ
         _run(state, evm_tx, tracer, env.coinbase, timeout)
     except TraceDeadline:
         return TxTrace(None, None, "execution timeout")
+    except ValidationError as exc:
+        raise _call_validation_error(str(exc), request, state, gas) from None
     return TxTrace(None, tracer.result())

@@ -208,6 +208,8 @@ def test_trace_block(node: Any, chain: dict[str, Any]) -> None:
     assert list(by_number[0]) == ["txHash", "result"]
     structs = rpc(node.url, "debug_traceBlockByNumber", receipt["blockNumber"])
     assert structs[0]["result"]["gas"] == int(receipt["gasUsed"], 16)
+    late = rpc(node.url, "debug_traceBlockByNumber", receipt["blockNumber"], {"timeout": "1ns"})
+    assert late == [{"txHash": receipt["transactionHash"], "error": "execution timeout"}]
     assert rpc(node.url, "debug_traceBlockByNumber", "0x0") == []
     rpc_error(node.url, "debug_traceBlockByNumber", ["0xffffff"], -32000, "header not found")
     rpc_error(node.url, "debug_traceBlockByHash", ["0x" + "ab" * 32], -32000,
@@ -242,6 +244,10 @@ def test_timeout_and_errors(node: Any, chain: dict[str, Any]) -> None:
     quick = rpc(node.url, "debug_traceCall", {"data": LOOP, "gas": hex(60_000)}, "latest",
                 {"timeout": "1m30s"})
     assert quick["failed"] is True and quick["structLogs"][-1]["error"] == "out of gas"
+    poor = "0x00000000000000000000000000000000000000ee"
+    rpc_error(node.url, "debug_traceCall", [{"from": poor, "to": poor, "value": "0x10"},
+                                            "latest", CALL_TRACER], -32000,
+              prefix=f"insufficient funds for gas * price + value: address {poor} have 0")
     rpc_error(node.url, "debug_traceTransaction", ["0x" + "ab" * 32], -32000,
               "transaction not found")
     rpc_error(node.url, "debug_traceTransaction", [chain["run"]["transactionHash"],
