@@ -28,8 +28,8 @@ DEFAULT = TraceConfig()
 @method("debug_traceTransaction", p.hash32, optional(pt.trace_config, DEFAULT))
 async def debug_traceTransaction(ctx: Context, tx_hash: bytes, config: TraceConfig) -> Any:
     trace = await asyncio.to_thread(ctx.node.replay.transaction, tx_hash, config)
-    if trace is None:
-        raise errors.TraceFailed("transaction not found")
+    if trace is None:  # worded as Blockscout matches it (geth's older text)
+        raise errors.TraceFailed(f"transaction {tx_hash.hex()} not found")
     if trace.error:
         raise errors.TraceFailed(trace.error)
     return st.tracer_result(trace.result)

@@ -249,7 +249,7 @@ def test_timeout_and_errors(node: Any, chain: dict[str, Any]) -> None:
                                             "latest", CALL_TRACER], -32000,
               prefix=f"insufficient funds for gas * price + value: address {poor} have 0")
     rpc_error(node.url, "debug_traceTransaction", ["0x" + "ab" * 32], -32000,
-              "transaction not found")
+              f"transaction {'ab' * 32} not found")  # as Blockscout expects it
     rpc_error(node.url, "debug_traceTransaction", [chain["run"]["transactionHash"],
                                                    {"tracer": "fourByteTracer"}],
               -32602, prefix="invalid argument 1: tracer not found: fourByteTracer")
