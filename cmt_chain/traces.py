@@ -36,6 +36,8 @@ class TraceConfig:
     only_top_call: bool = False
     with_log: bool = False
     diff_mode: bool = False
+    omit_code: bool = False  # prestateTracer's disableCode
+    omit_storage: bool = False  # prestateTracer's disableStorage
 
 
 @dataclass(slots=True)
@@ -106,6 +108,7 @@ class AccountState:
     nonce: int | None = None
     code: bytes | None = None
     storage: dict[int, int] = field(default_factory=dict)
+    code_hash: bytes | None = None  # of a non-empty code
 
 
 @dataclass(frozen=True, slots=True)

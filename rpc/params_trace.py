@@ -74,7 +74,8 @@ def trace_config(value: Any) -> TraceConfig:
         disable_storage=_flag(value, "disableStorage"),
         enable_return_data=_flag(value, "enableReturnData"), limit=limit,
         only_top_call=_flag(options, "onlyTopCall"), with_log=_flag(options, "withLog"),
-        diff_mode=_flag(options, "diffMode"),
+        diff_mode=_flag(options, "diffMode"), omit_code=_flag(options, "disableCode"),
+        omit_storage=_flag(options, "disableStorage"),
     )
 
 

@@ -21,6 +21,7 @@ from cmt_chain.traces import (
     Prestate,
     StructLog,
     StructTrace,
+    TraceConfig,
     TxTrace,
     VmOp,
     VmTrace,
@@ -28,21 +29,23 @@ from cmt_chain.traces import (
 
 from .serialize import block, hexb, qty, receipt, transaction
 
+DEFAULT = TraceConfig()
+
 # --- geth ---------------------------------------------------------------------------------------
 
 
-def tracer_result(result: object) -> Any:
+def tracer_result(result: object, config: TraceConfig = DEFAULT) -> Any:
     """Serialize any of geth's tracer results."""
     if isinstance(result, CallFrame):
         return call_frame(result)
     if isinstance(result, StructTrace):
         return struct_trace(result)
     if isinstance(result, Prestate):
-        return prestate(result)
+        return prestate(result, config)
     return None
 
 
-def block_traces(traces: list[TxTrace]) -> list[dict[str, Any]]:
+def block_traces(traces: list[TxTrace], config: TraceConfig = DEFAULT) -> list[dict[str, Any]]:
     """Serialize debug_traceBlock*'s answer: one {txHash, result | error} per transaction."""
     out: list[dict[str, Any]] = []
     for trace in traces:
@@ -50,7 +53,7 @@ def block_traces(traces: list[TxTrace]) -> list[dict[str, Any]]:
         if trace.error:
             entry["error"] = trace.error
         else:
-            entry["result"] = tracer_result(trace.result)
+            entry["result"] = tracer_result(trace.result, config)
         out.append(entry)
     return out
 
@@ -104,27 +107,30 @@ def struct_log(entry: StructLog) -> dict[str, Any]:
     return out
 
 
-def account_state(account: AccountState) -> dict[str, Any]:
+def account_state(account: AccountState, config: TraceConfig = DEFAULT) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if account.balance is not None:
         out["balance"] = qty(account.balance)
-    if account.code:
+    if account.code and not config.omit_code:
         out["code"] = hexb(account.code)
+    if account.code_hash is not None:
+        out["codeHash"] = hexb(account.code_hash)
     if account.nonce:
         out["nonce"] = account.nonce
-    if account.storage:
+    if account.storage and not config.omit_storage:
         out["storage"] = {f"0x{k:064x}": f"0x{v:064x}" for k, v in sorted(account.storage.items())}
     return out
 
 
-def _accounts(accounts: dict[bytes, AccountState]) -> dict[str, Any]:
-    return {hexb(address): account_state(accounts[address]) for address in sorted(accounts)}
+def _accounts(accounts: dict[bytes, AccountState], config: TraceConfig) -> dict[str, Any]:
+    return {hexb(address): account_state(accounts[address], config)
+            for address in sorted(accounts)}
 
 
-def prestate(result: Prestate) -> dict[str, Any]:
+def prestate(result: Prestate, config: TraceConfig = DEFAULT) -> dict[str, Any]:
     if result.post is None:
-        return _accounts(result.pre)
-    return {"post": _accounts(result.post), "pre": _accounts(result.pre)}
+        return _accounts(result.pre, config)
+    return {"post": _accounts(result.post, config), "pre": _accounts(result.pre, config)}
 
 
 # --- Parity (OpenEthereum / Erigon / reth) --------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eth_hash.auto import keccak
 from eth_typing import Address
 
 from ..traces import AccountState, Prestate
@@ -51,8 +52,9 @@ class PrestateTracer(Tracer):
         known = self.pre.get(address)
         if known is None:
             where = Address(address)
-            known = AccountState(state.get_balance(where), state.get_nonce(where),
-                                 state.get_code(where))
+            code = state.get_code(where)
+            known = AccountState(state.get_balance(where), state.get_nonce(where), code,
+                                 code_hash=keccak(code) if code else None)
             self.pre[address] = known
         return known
 
@@ -99,7 +101,7 @@ class PrestateTracer(Tracer):
             if nonce != before.nonce:
                 after.nonce = nonce
             if code != before.code:
-                after.code = code
+                after.code, after.code_hash = code, keccak(code) if code else None
             slots_changed = False
             for slot, value in list(before.storage.items()):
                 now = state.get_storage(where, slot)

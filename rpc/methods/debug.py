@@ -32,7 +32,7 @@ async def debug_traceTransaction(ctx: Context, tx_hash: bytes, config: TraceConf
         raise errors.TraceFailed(f"transaction {tx_hash.hex()} not found")
     if trace.error:
         raise errors.TraceFailed(trace.error)
-    return st.tracer_result(trace.result)
+    return st.tracer_result(trace.result, config)
 
 
 async def _trace_block(ctx: Context, block: Block | None, what: str,
@@ -40,7 +40,7 @@ async def _trace_block(ctx: Context, block: Block | None, what: str,
     if block is None:
         raise errors.TraceFailed(f"block {what} not found")
     traces = await asyncio.to_thread(ctx.node.replay.block, block, config)
-    return st.block_traces(traces)
+    return st.block_traces(traces, config)
 
 
 @method("debug_traceBlockByNumber", p.block_number_or_tag, optional(pt.trace_config, DEFAULT))
@@ -66,4 +66,4 @@ async def debug_traceCall(ctx: Context, request: CallRequest, ref: BlockRef,
                                     ctx.node.config.rpc.gas_cap, overrides)
     if trace.error:
         raise errors.TraceFailed(trace.error)
-    return st.tracer_result(trace.result)
+    return st.tracer_result(trace.result, config)

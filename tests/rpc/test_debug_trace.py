@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_utils import keccak
 
 from tests.rpc.helpers import (
     ADDRESS,
@@ -180,11 +181,18 @@ def test_prestate_tracer(node: Any, chain: dict[str, Any]) -> None:
         assert account["balance"] == rpc(node.url, "eth_getBalance", address, hex(block))
         code = rpc(node.url, "eth_getCode", address, hex(block))
         assert account.get("code", "0x") == code
+        if code != "0x":
+            assert account["codeHash"] == "0x" + keccak(bytes.fromhex(code[2:])).hex()
+        else:
+            assert "codeHash" not in account
         nonce = int(rpc(node.url, "eth_getTransactionCount", address, hex(block)), 16)
         assert account.get("nonce", 0) == nonce
     assert pre[probe]["storage"] == {"0x" + f"{0:064x}": "0x" + f"{0:064x}",
                                      "0x" + f"{1:064x}": "0x" + f"{int(child, 16):064x}"}
     assert chain["sender"] in pre and child in pre
+    slim = trace(node.url, receipt, {"tracer": "prestateTracer", "tracerConfig": {
+        "disableCode": True, "disableStorage": True}})
+    assert slim[probe] == {"balance": "0x0", "codeHash": pre[probe]["codeHash"], "nonce": 2}
     diff = trace(node.url, receipt, {"tracer": "prestateTracer",
                                      "tracerConfig": {"diffMode": True}})
     assert list(diff) == ["post", "pre"]
