@@ -154,6 +154,18 @@ class Replayer:
                     return tx.hash, frame.sender
         return None
 
+    def stored_block(self, number: int, skip_empty: bool = False) -> Block | None:
+        """Return canonical block `number` read from the database, bypassing the chain's block
+        cache (bulk scans would fill it); with `skip_empty`, an empty block's header only."""
+        block_hash = self.chain.db.canonical_hash(number)
+        if block_hash is None:
+            return None
+        if skip_empty:
+            header = self.chain.db.header(block_hash)
+            if header is not None and header.gas_used == 0:
+                return Block(header, ())
+        return self.chain.db.block(block_hash)
+
     def index_internal(self) -> int:
         """Bring the internal-call address index up to the head (see `address_index`); return
         how many blocks were traced. One caller at a time; writes every 100 blocks."""
@@ -162,11 +174,11 @@ class Replayer:
             first = address_index.internal_start(self.chain.db, head)
             puts: list[Put] = []
             for number in range(first, head + 1):
-                block = self.chain.block_by_number(number)
+                block = self.stored_block(number, skip_empty=True)
                 if block is None:
                     break
                 found = [participants(t.result) if isinstance(t.result, CallFrame) else set()
-                         for t in self.block(block, CALL_TREE)]
+                         for t in self.block(block, CALL_TREE)] if block.transactions else []
                 puts += address_index.internal_puts(
                     block, found, self.chain.receipts(block.hash) or ())
                 if len(puts) > 10_000 or number % 100 == 0:

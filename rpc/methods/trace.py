@@ -80,7 +80,7 @@ def _filter(ctx: Context, criteria: pt.TraceFilter) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     wanted = None if criteria.count is None else criteria.after + criteria.count
     for number in range(first, last + 1):
-        block = ctx.node.chain.block_by_number(number)
+        block = ctx.node.replay.stored_block(number, skip_empty=True)
         if block is None or not block.transactions:
             continue
         found += [t for t in _localized(ctx, block) if _matches(t, criteria)]
