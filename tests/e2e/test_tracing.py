@@ -138,7 +138,14 @@ def test_trace_block_of_erc20_transfers(data_dir: Path) -> None:
             assert struct["result"]["gas"] == rcpt["gasUsed"]
             assert not struct["result"]["failed"]
         opcodes = sum(len(s["result"]["structLogs"]) for s in structs)
+        parity_time, parity = timed(process.url, "trace_block", hex(number))
+        assert len(parity) == TRANSFERS and all(t["result"]["output"] == "0x" + f"{1:064x}"
+                                                 for t in parity)
+        search_time, page = timed(process.url, "ots_searchTransactionsBefore", token, 0, 25)
+        assert len(page["txs"]) == TRANSFERS and not page["lastPage"]  # a block is not split
         print(f"\n{TRANSFERS} ERC-20 transfers: callTracer {calls_time:.2f} s, "
-              f"struct logger {structs_time:.2f} s ({opcodes} opcodes)")
+              f"struct logger {structs_time:.2f} s ({opcodes} opcodes), trace_block "
+              f"{parity_time:.2f} s, first ots search (indexes internal calls) "
+              f"{search_time:.2f} s")
     finally:
         process.stop()
