@@ -22,6 +22,10 @@
                                    filters, WebSocket subscriptions, instant mining
 ```
 
+Explorers: `replay.py` re-executes stored blocks on their parent state with the tracer hooks of
+`execution/tracing.py` (debug_trace*, trace_*, ots_*); `address_index.py` keeps Otterscan's
+address history (written with each block; internal calls filled in by tracing before a search).
+
 One writer: only the producer (through `chain.add_block`) and block import mutate the chain;
 everything else reads committed state at a block. Domain types (`block`, `transaction`,
 `receipt`) are frozen dataclasses; errors are classes in `errors.py` with geth's messages, mapped

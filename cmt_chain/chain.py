@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import rlp
 from eth_hash.auto import keccak
 
-from . import chainspec, consensus, errors, execution, fees
+from . import address_index, chainspec, consensus, errors, execution, fees
 from .block import ZERO_HASH, Block, Header
 from .calls import BlockEnv
 from .config import Config
@@ -60,6 +60,7 @@ class Chain:
         head = self.db.header(head_hash)
         assert head is not None
         self.head: Header = head
+        address_index.backfill(self.db, head.number)  # a folder from before the index existed
         # Dev mode may change these (anvil_setMinGasPrice, anvil_setNextBlockBaseFeePerGas).
         self.min_gas_price = config.fees.min_gas_price
         self.next_base_fee_override: int | None = None

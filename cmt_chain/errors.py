@@ -287,3 +287,17 @@ class BlockRangeBeyondHead(InvalidBlockRange):
     """Raised when a log query names a block after the head (an invalid-params error)."""
 
     message = "block range extends beyond current head block"
+
+
+class TraceFailed(ChainError):
+    """Raised when a trace cannot be given: past its timeout ("execution timeout"), or the
+    transaction or block to trace is unknown; the detail is geth's whole message."""
+
+    message = "trace failed"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.args = (detail,)
+
+    def __str__(self) -> str:
+        return self.detail

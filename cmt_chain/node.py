@@ -37,6 +37,7 @@ from .events import EventBus, NewPendingTx
 from .executor import Executor, ProcessExecutor, ThreadExecutor
 from .logs import LocatedLog, LogFilter, find_logs, logs_in_block
 from .producer import Producer
+from .replay import Replayer
 from .storage import schema
 from .storage.kv import Store, open_store
 from .transaction import ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, Transaction, decode_transaction
@@ -110,6 +111,7 @@ class Node:
         self.producer = Producer(self.chain, self.pool, config.mining, validator_key, self.events,
                                  self.executor)
         self.cheats = Cheats()  # dev mode's pending state patch, impersonation, snapshots
+        self.replay = Replayer(self.chain)  # tracing: debug_trace*, trace_*, ots_*
         self.producer.cheats = self.cheats
         self.dev_accounts: dict[bytes, DevAccount] = {}
         if config.network.dev:

@@ -8,10 +8,13 @@
     vm.py        the fork of calls (Prague), node <-> py-evm conversions, error mapping
     blobs.py     verify_sidecar: a sent blob transaction's KZG commitments and proofs
     forks.py     each fork name of a chain spec -> py-evm's VM, and what differs by fork
+    tracing.py   re-execution with tracer hooks (frames and watched opcodes): blocks, calls
+    tracers.py   geth's struct logger and callTracer; prestate.py its prestateTracer;
+                 vmtrace.py Parity's vmTrace; opcode_names.py geth's opcode names
 
 Everything it takes and returns is the node's own types (`Transaction`, `Receipt`, `Header`,
-`CallResult`); py-evm objects never leave this package. Called by `genesis.py`, `chain.py`,
-`executor.py` and `node.py`.
+`CallResult`, `traces`); py-evm objects never leave this package. Called by `genesis.py`,
+`chain.py`, `executor.py`, `node.py` and `replay.py`.
 """
 
 from . import blobs, forks

@@ -282,8 +282,9 @@ def run_code(computation: Any) -> None:
                 code.program_counter = pc + 1
             else:
                 opcode = op.STOP
-            handler = lookup.get(opcode)
-            if handler is None:
+            try:
+                handler = lookup[opcode]  # a tracer's table may answer unknown opcodes itself
+            except KeyError:
                 handler = InvalidOpcode(opcode)
             handler(computation)
     except Halt:

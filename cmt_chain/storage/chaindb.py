@@ -7,7 +7,7 @@ block whole or not at all. Called by `chain.py` (the one writer) and read by it 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
 import rlp
 
@@ -29,12 +29,13 @@ class ChainDB:
     def write_block(
         self,
         block: Block,
-        receipts: Iterable[Receipt],
+        receipts: Sequence[Receipt],
         state_writes: dict[bytes, bytes],
         seal: bytes = b"",
         extra: Iterable[Put] = (),
     ) -> None:
-        """Store the block as the new canonical head, with everything it created, atomically."""
+        """Store the block as the new canonical head, with everything it created (the address
+        index entries of its transactions too), atomically."""
         puts: list[Put] = [(schema.STATE, key, value) for key, value in state_writes.items()]
         puts += [
             (schema.HEADERS, block.hash, block.header.encode()),
@@ -49,6 +50,7 @@ class ChainDB:
         ]
         if seal:
             puts.append((schema.SEALS, block.hash, seal))
+        puts += address_index_puts(block, receipts)
         puts += list(extra)
         self.store.write(puts)
 
@@ -56,9 +58,16 @@ class ChainDB:
         """Make `head` the head again, atomically: the removed blocks lose their canonical
         numbers and their transactions' index entries (their bodies stay, as geth's side chains).
         """
+        removed = tuple(removed)
         deletes = [(schema.CANONICAL, schema.number_key(block.number)) for block in removed]
         deletes += [(schema.TX_INDEX, tx.hash) for block in removed for tx in block.transactions]
-        self.store.write([(schema.META, schema.HEAD_KEY, head.hash)], deletes)
+        for block in removed:  # the address index forgets them too
+            receipts = self.receipts(block.hash) or ()
+            deletes += [(family, key) for family, key, _ in address_index_puts(block, receipts)
+                        if family != schema.META]
+        self.store.write([(schema.META, schema.HEAD_KEY, head.hash),
+                          (schema.META, schema.ADDRESS_INDEX_KEY,
+                           schema.number_key(head.number))], deletes)
 
     # --- reads --------------------------------------------------------------------------------
 
@@ -94,6 +103,47 @@ class ChainDB:
     def tx_location(self, tx_hash: bytes) -> tuple[bytes, int] | None:
         value = self.store.get(schema.TX_INDEX, tx_hash)
         return schema.parse_tx_location(value) if value is not None else None
+
+    # --- the address index (Otterscan's searches) ----------------------------------------------
+
+    def address_index_height(self) -> int | None:
+        """Return the last block the address index covers; None if it was never built."""
+        value = self.store.get(schema.META, schema.ADDRESS_INDEX_KEY)
+        return int.from_bytes(value, "big") if value is not None else None
+
+    def address_txs(self, address: bytes, number: int, backwards: bool,
+                    family: str = schema.ADDRESS_TXS) -> Iterator[tuple[int, int, bytes]]:
+        """Yield (block, tx index, block hash prefix) of the address's entries in `family`
+        (ADDRESS_TXS, whose entries have no hash part, or INTERNAL_TXS) from block `number` on
+        (inclusive), newest first if `backwards`, oldest first otherwise."""
+        if backwards:
+            start = schema.address_tx_key(address, number, 2**32 - 1) + b"\xff" * 8
+            entries = self.store.iterate_back_from(family, start)
+        else:
+            entries = self.store.iterate_from(family, schema.address_tx_key(address, number, 0))
+        for key, _ in entries:
+            if key[:20] != address:
+                return
+            number_found, index = schema.parse_address_tx_key(key)
+            yield number_found, index, key[32:]
+
+    def tx_by_sender_nonce(self, sender: bytes, nonce: int) -> bytes | None:
+        return self.store.get(schema.SENDER_NONCE, schema.sender_nonce_key(sender, nonce))
+
+
+def address_index_puts(block: Block, receipts: Sequence[Receipt]) -> list[Put]:
+    """Return the address index entries of a block: each transaction under its sender, its
+    recipient and the contract it created, and under (sender, nonce); the index's new height."""
+    puts: list[Put] = []
+    for index, tx in enumerate(block.transactions):
+        created = receipts[index].contract_address if index < len(receipts) else None
+        for address in {tx.sender, tx.to, created} - {None}:
+            assert address is not None
+            puts.append((schema.ADDRESS_TXS, schema.address_tx_key(address, block.number, index),
+                         b""))
+        puts.append((schema.SENDER_NONCE, schema.sender_nonce_key(tx.sender, tx.nonce), tx.hash))
+    puts.append((schema.META, schema.ADDRESS_INDEX_KEY, schema.number_key(block.number)))
+    return puts
 
 
 def encode_body(block: Block) -> bytes:

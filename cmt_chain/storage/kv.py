@@ -71,6 +71,14 @@ class Store:
             yield it.key(), it.value()
             it.next()
 
+    def iterate_back_from(self, family: str, start: bytes) -> Iterator[tuple[bytes, bytes]]:
+        """Yield (key, value) pairs of a column family in reverse key order from `start`."""
+        it = self._families[family].iter()
+        it.seek_for_prev(start)
+        while it.valid():
+            yield it.key(), it.value()
+            it.prev()
+
     def close(self) -> None:
         # Column family views hold the database open: close them before the database itself.
         for family in self._families.values():

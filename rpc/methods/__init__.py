@@ -1,3 +1,17 @@
 """RPC method modules; importing this package registers every wire method in `jsonrpc.METHODS`."""
 
-from . import accounts, cmt, dev, eth, filters, net, raw, testing, txpool, web3  # noqa: F401
+from . import (  # noqa: F401
+    accounts,
+    cmt,
+    debug,
+    dev,
+    eth,
+    filters,
+    net,
+    ots,
+    raw,
+    testing,
+    trace,
+    txpool,
+    web3,
+)

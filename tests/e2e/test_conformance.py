@@ -33,9 +33,6 @@ HEAD_HASH = "0xe27a3e81bd7cfe2aec2cc9e832c73a17c93e7efcf659cf4b39883b96c48708c2"
 # Methods issue 6 adds in other branches: these cases pass once that work is merged (then delete
 # the line). Keyed by method folder; every case of the method is expected to fail until then.
 PENDING_METHODS = {
-    "debug_traceBlockByHash": "issue 6: tracers (another helper's branch)",
-    "debug_traceBlockByNumber": "issue 6: tracers (another helper's branch)",
-    "debug_traceTransaction": "issue 6: tracers (another helper's branch)",
     "eth_simulateV1": "issue 6: eth_simulateV1, not yet written",
 }
 # Single cases that cannot pass, with why.
