@@ -81,10 +81,7 @@ class Replayer:
         return self._run(lookup.block, config, [lookup.index])[0]
 
     def block(self, block: Block, config: TraceConfig) -> list[TxTrace]:
-        """Trace every transaction of a block (not the genesis, which has no parent: geth's
-        "genesis is not traceable")."""
-        if block.header.number == 0:
-            raise errors.TraceFailed("genesis is not traceable")
+        """Trace every transaction of a block."""
         return self._run(block, config, None)
 
     def call(self, header: Header, request: CallRequest, config: TraceConfig, gas_cap: int,

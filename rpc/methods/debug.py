@@ -39,6 +39,8 @@ async def _trace_block(ctx: Context, block: Block | None, what: str,
                        config: TraceConfig) -> list[dict[str, Any]]:
     if block is None:
         raise errors.TraceFailed(f"block {what} not found")
+    if block.header.number == 0:  # no parent state to re-execute on, as geth says
+        raise errors.TraceFailed("genesis is not traceable")
     traces = await asyncio.to_thread(ctx.node.replay.block, block, config)
     return st.block_traces(traces, config)
 
