@@ -260,3 +260,12 @@ class InvalidBlockRange(ChainError):
     """Raised when a log query's fromBlock is after its toBlock (an invalid-params error)."""
 
     message = "invalid block range params"
+
+
+class StakingError(ChainError):
+    """Raised when a staking operation breaks a DPoS rule; the detail says which."""
+
+    message = "staking"
+
+    def __str__(self) -> str:
+        return self.detail or self.message
