@@ -21,6 +21,7 @@ from .config import Config
 from .events import EventBus, NewBlock
 from .genesis import make_genesis
 from .receipt import Receipt
+from .staking import StakingState
 from .storage import schema
 from .storage.chaindb import ChainDB
 from .storage.kv import Store
@@ -68,7 +69,7 @@ class Chain:
             raise errors.DataDirError(
                 f"it holds chain id {chain_id}, the config says "
                 f"{self.config.network.chain_id}: use another --data-dir or --reset")
-        expected, _ = make_genesis(self.store, self.config)
+        expected, _ = make_genesis(self.store, self.config, self._genesis_validators)
         if expected.hash != stored_genesis:
             raise errors.DataDirError(
                 f"it holds a chain with genesis 0x{stored_genesis.hex()}, the config gives "
@@ -80,7 +81,7 @@ class Chain:
         return genesis, validators
 
     def _initialise(self) -> tuple[Header, tuple[bytes, ...]]:
-        block, writes = make_genesis(self.store, self.config)
+        block, writes = make_genesis(self.store, self.config, self._genesis_validators)
         validators = self._genesis_validators
         extra = [
             (schema.META, schema.GENESIS_KEY, block.hash),
@@ -114,7 +115,8 @@ class Chain:
             raise errors.InvalidBlock("block does not extend the head")
         if seal is not None:
             signer = consensus.recover_signer(header, seal)
-            if self.validators and signer not in self.validators:
+            allowed = self.validators_at(self.head)
+            if allowed and signer not in allowed:
                 raise errors.InvalidBlock(f"sealed by 0x{signer.hex()}, not a validator")
             if header.coinbase != signer:
                 raise errors.InvalidBlock("miner is not the sealing validator")
@@ -220,6 +222,19 @@ class Chain:
 
     def state_at(self, header: Header) -> execution.AccountReader:
         return execution.AccountReader(self.store, header.state_root)
+
+    def staking_at(self, header: Header) -> StakingState | None:
+        """Return the staking state after `header` (None on a chain without staking)."""
+        reader = self.state_at(header)
+        return execution.read_state(lambda slot: reader.storage(execution.STAKING_ADDRESS, slot))
+
+    def validators_at(self, parent: Header) -> tuple[bytes, ...]:
+        """Return who may seal the block after `parent`: the active set, in rotation order.
+
+        A chain without staking keeps its genesis validators.
+        """
+        state = self.staking_at(parent)
+        return state.active if state is not None else self.validators
 
 
 def consensus_randao(parent: Header) -> bytes:

@@ -87,6 +87,7 @@ class GenesisConfig:
 @dataclass(frozen=True)
 class ValidatorConfig:
     key_file: str = ""  # empty: <data_dir>/validator.key, generated on first start
+    extra_key_files: tuple[str, ...] = ()  # more validator keys this node produces with
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,31 @@ class FeesConfig:
 
 
 @dataclass(frozen=True)
+class StakingConfig:
+    """DPoS parameters (rates in basis points, 1/10,000), written into the genesis state."""
+
+    enabled: bool = True
+    epoch_length: int = 100
+    max_validators: int = 19
+    backup_validators: int = 5
+    self_stake_bps: int = 1_000
+    max_comp_rate_bps: int = 10_000
+    min_delegation: int = 1_000 * ETHER
+    size_threshold_bps: int = 1_200
+    unbonding_blocks: int = 60_480
+    absence_limit: int = 12
+    slash_bps: int = 10
+    award_rate_bps: int = 800
+    award_base: int = 10**9 * ETHER
+    blocks_per_year: int = 3_153_600
+    validators_share_bps: int = 9_000
+    # Empty: the local validator key alone, with genesis_stake and genesis_comp_rate_bps.
+    genesis_validators: tuple[tuple[bytes, int, int], ...] = ()
+    genesis_stake: int = 10_000 * ETHER
+    genesis_comp_rate_bps: int = 1_000
+
+
+@dataclass(frozen=True)
 class Config:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     genesis: GenesisConfig = field(default_factory=GenesisConfig)
@@ -139,6 +165,7 @@ class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     txpool: TxpoolConfig = field(default_factory=TxpoolConfig)
     fees: FeesConfig = field(default_factory=FeesConfig)
+    staking: StakingConfig = field(default_factory=StakingConfig)
 
     @property
     def data_dir(self) -> Path:
@@ -150,7 +177,8 @@ class Config:
         return dataclasses.replace(self, **{section: dataclasses.replace(current, **changes)})
 
 
-_AMOUNT_FIELDS = {"genesis.dev_balance", "genesis.base_fee_per_gas", "fees.min_gas_price"}
+_AMOUNT_FIELDS = {"genesis.dev_balance", "genesis.base_fee_per_gas", "fees.min_gas_price",
+                  "staking.min_delegation", "staking.award_base", "staking.genesis_stake"}
 _CHOICES = {"mining.mode": ("interval", "instant"), "mining.executor": ("process", "thread")}
 # Inclusive bounds. Chain ids are uint64 (EIP-2294); a block needs room for one transfer.
 _RANGES: dict[str, tuple[int, int]] = {
@@ -159,11 +187,16 @@ _RANGES: dict[str, tuple[int, int]] = {
     "genesis.gas_limit": (21_000, 2**63 - 1),
     "genesis.timestamp": (0, 2**63 - 1),
     "genesis.dev_accounts": (0, 1000),
+    **{f"staking.{name}": (0, 10_000) for name in (
+        "self_stake_bps", "max_comp_rate_bps", "size_threshold_bps", "slash_bps",
+        "award_rate_bps", "validators_share_bps", "genesis_comp_rate_bps")},
 }
 _POSITIVE = {
     "network.chain_id", "genesis.gas_limit", "rpc.max_body_bytes", "rpc.max_batch",
     "rpc.gas_cap", "rpc.evm_timeout", "rpc.filter_timeout", "mining.interval",
     "txpool.account_slots", "txpool.global_slots", "txpool.max_tx_size", "rpc.max_subscriptions",
+    "staking.epoch_length", "staking.max_validators", "staking.blocks_per_year",
+    "staking.self_stake_bps", "staking.absence_limit",
 }
 
 
@@ -205,6 +238,12 @@ def _build_section(name: str, section_type: type, body: dict[str, Any]) -> Any:
             raise ConfigError(f"{dotted}: unknown key (known: {', '.join(hints)})")
         if dotted == "genesis.alloc":
             values[key] = _parse_alloc(value)
+        elif dotted == "staking.genesis_validators":
+            values[key] = _parse_genesis_validators(value)
+        elif dotted == "validator.extra_key_files":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{dotted}: expected a list of file paths")
+            values[key] = tuple(value)
         else:
             values[key] = _check_value(dotted, hints[key], value)
     return section_type(**values)
@@ -262,6 +301,27 @@ def _parse_alloc(value: Any) -> tuple[tuple[bytes, AllocEntry], ...]:
                 for k, v in body.get("storage", {}).items()
             ),
         )))
+    return tuple(entries)
+
+
+def _parse_genesis_validators(value: Any) -> tuple[tuple[bytes, int, int], ...]:
+    key = "staking.genesis_validators"
+    if not isinstance(value, list):
+        raise ConfigError(f"{key}: expected a list of {{ address, stake, comp_rate_bps }}")
+    entries = []
+    for index, body in enumerate(value):
+        at = f"{key}[{index}]"
+        if not isinstance(body, dict) or set(body) - {"address", "stake", "comp_rate_bps"}:
+            raise ConfigError(f"{at}: expected {{ address, stake, comp_rate_bps }}")
+        if "address" not in body or "stake" not in body:
+            raise ConfigError(f"{at}: address and stake are required")
+        rate = _check_value(f"{at}.comp_rate_bps", int, body.get("comp_rate_bps", 0))
+        if rate > 10_000:
+            raise ConfigError(f"{at}.comp_rate_bps: must be between 0 and 10000")
+        stake = parse_amount(body["stake"], f"{at}.stake")
+        if not stake:
+            raise ConfigError(f"{at}.stake: must be positive")
+        entries.append((_parse_address(body["address"], f"{at}.address"), stake, rate))
     return tuple(entries)
 
 

@@ -19,7 +19,13 @@ from eth_account.messages import encode_defunct
 from eth_utils import to_checksum_address
 
 from . import errors, execution, fees
-from .accounts import DevAccount, dev_accounts, load_or_create_key, validator_address
+from .accounts import (
+    DevAccount,
+    dev_accounts,
+    dev_validator_key,
+    load_or_create_key,
+    validator_address,
+)
 from .block import Header
 from .calls import NO_OVERRIDES, CallOverrides, CallRequest, decode_revert_reason
 from .chain import Chain
@@ -28,6 +34,7 @@ from .events import EventBus, NewPendingTx
 from .executor import Executor, ProcessExecutor, ThreadExecutor
 from .logs import LocatedLog, LogFilter, find_logs, logs_in_block
 from .producer import Producer
+from .staking import StakingState
 from .storage.kv import Store, open_store
 from .transaction import ACCESS_LIST, DYNAMIC_FEE, LEGACY, Transaction, decode_transaction
 from .txpool import PoolLimits, TxPool
@@ -58,12 +65,14 @@ class BlockRef:
 class Node:
     """One running cmt-chain node."""
 
-    def __init__(self, config: Config, store: Store, validator_key: bytes) -> None:
+    def __init__(self, config: Config, store: Store, validator_key: bytes,
+                 extra_keys: tuple[bytes, ...] = ()) -> None:
         self.config = config
         self.store = store
         self.events = EventBus()
         self.validator = validator_address(validator_key)
-        self.chain = Chain(store, config, self.events, genesis_validators=(self.validator,))
+        local = (self.validator, *(validator_address(k) for k in extra_keys))
+        self.chain = Chain(store, config, self.events, genesis_validators=local)
         self._accounts_at = b""
         self._accounts: dict[bytes, tuple[int, int]] = {}
         self._head_reader = self.chain.state_at(self.chain.head)
@@ -71,8 +80,8 @@ class Node:
             chain_id=config.network.chain_id, block_gas_limit=config.genesis.gas_limit,
             min_gas_price=config.fees.min_gas_price), self._account_state)
         self.executor: Executor = ThreadExecutor(store)
-        self.producer = Producer(self.chain, self.pool, config.mining, validator_key, self.events,
-                                 self.executor)
+        self.producer = Producer(self.chain, self.pool, config.mining,
+                                 (validator_key, *extra_keys), self.events, self.executor)
         self.dev_accounts: dict[bytes, DevAccount] = {}
         if config.network.dev:
             accounts = dev_accounts(config.genesis.mnemonic, config.genesis.dev_accounts)
@@ -82,12 +91,16 @@ class Node:
     def open(cls, config: Config) -> Node:
         """Open (or create) the node's data folder and everything on it."""
         data_dir = config.data_dir
-        key_path = Path(config.validator.key_file) if config.validator.key_file else (
-            data_dir / "validator.key")
-        key = load_or_create_key(key_path)
+        if config.validator.key_file:
+            key = load_or_create_key(Path(config.validator.key_file))
+        elif config.network.dev:
+            key = dev_validator_key(config.genesis.mnemonic)
+        else:
+            key = load_or_create_key(data_dir / "validator.key")
+        extra = tuple(load_or_create_key(Path(p)) for p in config.validator.extra_key_files)
         store = open_store(data_dir / "chaindb", config.storage.sync_writes)
         try:
-            return cls(config, store, key)
+            return cls(config, store, key, extra)
         except Exception:
             store.close()
             raise
@@ -274,6 +287,26 @@ class Node:
         assert last_header is not None
         base_fees.append(self.chain.next_base_fee(last_header))
         return FeeHistory(first, base_fees, ratios, rewards)
+
+    # --- staking (the cmt_ methods) -------------------------------------------------------------
+
+    def staking(self, ref: BlockRef) -> tuple[StakingState, Header]:
+        """Return the staking state at a block and the block; raise if staking is off."""
+        header = self.resolve(ref)
+        state = self.chain.staking_at(header)
+        if state is None:
+            raise errors.StakingError("staking is not enabled on this chain")
+        return state, header
+
+    def send_staking(self, sender: bytes, signature: str, args: tuple[Any, ...],
+                     value: int = 0, nonce: int | None = None) -> bytes:
+        """Sign a call to the staking contract with an unlocked dev account and submit it.
+
+        Gas is estimated first, so a call breaking a staking rule fails here with its reason.
+        """
+        return self.send_transaction(CallRequest(
+            sender=sender, to=execution.STAKING_ADDRESS, value=value, nonce=nonce,
+            data=execution.staking_call_data(signature, args)))
 
     # --- logs ---------------------------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 Mining modes: `interval` (a block every N seconds; empty blocks optional) and `instant` (a block
 as soon as transactions wait, as anvil's automine). Each block: select from the pool, execute in a
-worker thread (so the event loop keeps serving RPC), seal with the validator key, store through
-`chain.add_block`, prune the pool. `produce` is also called directly by dev methods (`evm_mine`).
+worker thread (so the event loop keeps serving RPC), seal with the held key whose turn it is
+(`consensus.turn_order` over the active set), store through `chain.add_block`, prune the pool.
+`produce` is also called directly by dev methods (`evm_mine`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import time
 
 from . import consensus, errors
-from .block import Block
+from .block import Block, Header
 from .chain import Chain
 from .config import MiningConfig
 from .events import EventBus, NewPendingTx
@@ -30,14 +31,14 @@ _HOPELESS = (errors.NonceTooLow, errors.IntrinsicGasTooLow, errors.InvalidBlock)
 class Producer:
     """Builds, seals and stores blocks for the local validator."""
 
-    def __init__(self, chain: Chain, pool: TxPool, mining: MiningConfig, key: bytes,
-                 events: EventBus, executor: Executor) -> None:
+    def __init__(self, chain: Chain, pool: TxPool, mining: MiningConfig,
+                 keys: tuple[bytes, ...], events: EventBus, executor: Executor) -> None:
         self.chain = chain
         self.executor = executor
         self.pool = pool
         self.mining = mining
-        self._key = key
-        self.address = consensus.address_of(key)
+        self._keys = {consensus.address_of(key): key for key in keys}
+        self.address = consensus.address_of(keys[0])
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -116,14 +117,17 @@ class Producer:
             candidates = list(self.pool.select(base_fee))
             if not candidates and not allow_empty:
                 return None
+            sealer = self._sealer(parent)
+            if sealer is None:
+                return None
             env = self.chain.block_env(parent, self._timestamp(parent.timestamp, timestamp),
-                                       self.address)
+                                       sealer)
             started = time.perf_counter()
             built = await self.executor.build(BuildRequest(
                 parent.state_root, parent.hash, env, candidates, consensus.vanity(b"cmt-chain")))
             executed = time.perf_counter()
             block = Block(header=built.header, transactions=built.transactions, withdrawals=())
-            seal = consensus.seal(block.header, self._key)
+            seal = consensus.seal(block.header, self._keys[sealer])
             self.chain.add_block(block, built.receipts, built.state_writes, seal)
             self.pool.remove_included(list(built.transactions))
             for tx, problem in built.rejected:
@@ -134,6 +138,21 @@ class Producer:
                      (executed - started) * 1000, (time.perf_counter() - executed) * 1000,
                      len(built.rejected))
             return block
+
+    def _sealer(self, parent: Header) -> bytes | None:
+        """Return which held key seals the next block: the first in turn order this node holds.
+
+        The turns of validators whose keys are elsewhere pass at once (one node, many keys:
+        rotation and absence are testable before the network exists).
+        """
+        validators = self.chain.validators_at(parent)
+        if not validators:
+            return self.address
+        held = next((v for v in consensus.turn_order(parent.number + 1, validators)
+                     if v in self._keys), None)
+        if held is None:
+            log.warning("no validator key held by this node is in the active set")
+        return held
 
     def _timestamp(self, parent_timestamp: int, requested: int | None) -> int:
         if requested is None and self.next_timestamp is not None:

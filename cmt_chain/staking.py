@@ -16,6 +16,7 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .consensus import turn_order
 from .errors import StakingError
 
 BPS = 10_000
@@ -428,17 +429,12 @@ def _credit_share(state: StakingState, validator: bytes, delegator: bytes,
 # --- turns, absence, slashing ---------------------------------------------------------------
 
 
-def proposer_index(height: int, count: int) -> int:
-    """Return the position in the active set whose turn it is at `height`."""
-    return height % count
-
-
 def missed_turns(active: tuple[bytes, ...], height: int, producer: bytes) -> tuple[bytes, ...]:
     """Return the validators whose turns passed before `producer` sealed block `height`."""
     if producer not in active:
         return ()
-    start, end = proposer_index(height, len(active)), active.index(producer)
-    return tuple(active[(start + i) % len(active)] for i in range((end - start) % len(active)))
+    order = turn_order(height, active)
+    return order[:order.index(producer)]
 
 
 def record_turns(state: StakingState, height: int, producer: bytes) -> StakingState:

@@ -5,8 +5,10 @@ transaction and is quadratic; here every transaction runs on one state, and the 
 receipt tries are built once at the end. Called by `chain.py` (through `executor.py` when a block
 is produced, directly when one is imported).
 
-CMT fee rule: the base fee is not burned. After a block's transactions run, the block's producer
-is credited base fee x gas used, so with py-evm's tip payment it receives every fee paid.
+CMT fee rule: the base fee is not burned. After a block's transactions run, the staking hook
+(`system_staking.end_block`) hands the block's fees and award to the validator set; on a chain
+without staking the block's producer is credited base fee x gas used, so with py-evm's tip
+payment it receives every fee paid.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ..receipt import Receipt, combine_blooms
 from ..storage.kv import Store
 from ..storage.state import StateOverlay
 from ..transaction import Transaction
+from . import system_staking
 from .vm import FORK_VM, evm_log, make_state, preprocess, to_evm_transaction, validation_error
 
 MIN_TX_GAS = 21_000
@@ -65,7 +68,8 @@ def build_block(
     preprocess(state, env, parent_hash)
     included, receipts, rejected = _execute_all(state, env, transactions, strict)
     gas_used = receipts[-1].cumulative_gas_used if receipts else 0
-    if env.base_fee and gas_used:
+    if not system_staking.end_block(state, env.number, env.coinbase, env.base_fee, included,
+                                    receipts) and env.base_fee and gas_used:
         state.delta_balance(env.coinbase, env.base_fee * gas_used)
     state.persist()
     header = Header(

@@ -13,8 +13,6 @@ from typing import Any
 
 from eth.exceptions import InsufficientFunds as EvmInsufficientFunds
 from eth.exceptions import OutOfGas, Revert, VMError
-from eth.vm.forks.prague.computation import PragueComputation
-from eth.vm.forks.prague.state import PragueState
 from eth.vm.spoof import SpoofTransaction
 from eth_typing import Address
 from eth_utils import ValidationError
@@ -32,7 +30,7 @@ from ..calls import (
 from ..storage.kv import Store
 from ..storage.state import StateOverlay
 from .blocks import MIN_TX_GAS
-from .vm import BUILDER, evm_log, make_state, validation_error
+from .vm import BUILDER, CmtComputation, CmtState, evm_log, make_state, validation_error
 
 
 class _CallDeadline(Exception):
@@ -42,7 +40,7 @@ class _CallDeadline(Exception):
 _deadline = threading.local()
 
 
-class _DeadlineComputation(PragueComputation):
+class _DeadlineComputation(CmtComputation):
     """A computation that checks the calling thread's deadline as it spends gas."""
 
     def consume_gas(self, amount: int, reason: str) -> None:
@@ -52,7 +50,7 @@ class _DeadlineComputation(PragueComputation):
         super().consume_gas(amount, reason)
 
 
-class _CallState(PragueState):
+class _CallState(CmtState):
     computation_class = _DeadlineComputation
 
 

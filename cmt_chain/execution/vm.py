@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from eth.db.account import AccountDB
 from eth.db.atomic import AtomicDB
 from eth.vm.execution_context import ExecutionContext
 from eth.vm.forks.prague import PragueVM
+from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState
 from eth_typing import Address, BlockNumber, Hash32
 
@@ -19,9 +21,21 @@ from .. import errors
 from ..calls import BlockEnv
 from ..receipt import Log
 from ..transaction import Transaction
+from .system_staking import STAKING_ADDRESS, staking_precompile
 
 FORK_VM = PragueVM
 BUILDER: Any = FORK_VM.get_transaction_builder()
+
+
+class CmtComputation(PragueComputation):
+    """Prague's computation with the CMT system contracts as extra precompiles."""
+
+    _precompiles = {**PragueComputation.get_precompiles(),
+                    Address(STAKING_ADDRESS): staking_precompile}
+
+
+class CmtState(PragueState):
+    computation_class = CmtComputation
 
 
 def validation_error(text: str) -> errors.ChainError:
@@ -52,15 +66,26 @@ def _signature_checked_at_decode() -> None:
     """Stand in for py-evm's signature check of a transaction whose sender is known."""
 
 
-def make_state(db: Any, state_root: bytes, env: BlockEnv, state_class: type = PragueState) -> Any:
+def make_state(db: Any, state_root: bytes, env: BlockEnv, state_class: type = CmtState) -> Any:
+    """Open a py-evm state at `state_root` in the block context `env`.
+
+    With staking on, the execution coinbase is the staking contract (as the reference's hold
+    account), so tips land in the pool it shares out; headers still name the sealing validator.
+    """
     context = ExecutionContext(
-        coinbase=Address(env.coinbase), timestamp=env.timestamp,
+        coinbase=Address(fee_recipient(db, state_root, env.coinbase)), timestamp=env.timestamp,
         block_number=BlockNumber(env.number), difficulty=0, mix_hash=Hash32(env.prev_randao),
         gas_limit=env.gas_limit, prev_hashes=[Hash32(h) for h in env.ancestor_hashes],
         chain_id=env.chain_id,
         base_fee_per_gas=env.base_fee, excess_blob_gas=0,
     )
     return state_class(AtomicDB(db), context, state_root)
+
+
+def fee_recipient(db: Any, state_root: bytes, coinbase: bytes) -> bytes:
+    """Return who receives tips during execution: the staking contract when staking is on."""
+    accounts = AccountDB(AtomicDB(db), Hash32(state_root))
+    return STAKING_ADDRESS if accounts.get_storage(Address(STAKING_ADDRESS), 0) else coinbase
 
 
 class _BlockStub:

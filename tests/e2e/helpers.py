@@ -21,6 +21,8 @@ CMT = 10**18
 GWEI = 10**9
 DEV_BALANCE = 10_000 * CMT
 MIN_GAS_PRICE = 2 * GWEI
+STAKING = "0x0000000000000000000000000000000000001000"  # the staking system contract
+AWARD = 10**9 * CMT * 800 // (10_000 * 3_153_600)  # the default award minted by each block
 T = TypeVar("T")
 
 Account.enable_unaudited_hdwallet_features()

@@ -6,6 +6,7 @@ import dataclasses
 import pytest
 
 from cmt_chain import staking as s
+from cmt_chain.consensus import proposer_for, turn_order
 from cmt_chain.errors import StakingError
 
 CMT = 10**18
@@ -182,6 +183,12 @@ def test_withdraw_candidacy_unbonds_every_delegation():
     assert state.active == (A,)  # until the next epoch
 
 
+def test_rotation_starts_at_height_mod_n_then_passes_on():
+    assert proposer_for(4, (A, B, C)) == B
+    assert turn_order(4, (A, B, C)) == (B, C, A)
+    assert turn_order(7, ()) == ()
+
+
 def test_missed_turns_follow_the_rotation():
     active = (A, B, C)
     assert s.missed_turns(active, 3, A) == ()  # 3 % 3 == 0: A's turn
@@ -231,7 +238,7 @@ def test_end_block_conserves_every_wei_over_many_blocks():
     for height in range(1, 40):
         if height == 12:
             state = s.withdraw(state, ALICE, C, 1_000 * CMT, height)
-        producer = state.active[s.proposer_index(height, len(state.active))]
+        producer = proposer_for(height, state.active)
         state, payouts, minted = s.end_block(state, height, producer, fees=height * 1_000)
         held += minted + height * 1_000
         paid_out += sum(p.amount for p in payouts)

@@ -1,0 +1,364 @@
+"""The staking system contract: a native contract at 0x...1000, run as a py-evm precompile.
+
+Wallets and dApps stake with plain transactions to `STAKING_ADDRESS` using the ABI of
+`contracts/src/system/IStaking.sol`; contracts may call its views (`isValidator`). The rules are
+`cmt_chain/staking.py`; this module decodes calls, charges the documented gas, keeps the
+`StakingState` in the contract's own storage (so it is part of the state root and reverts with
+its transaction) and emits Solidity-compatible events. The contract's balance holds every stake,
+pending withdrawal and undistributed wei. `end_block` is the block-level hook `blocks.py` calls
+after a block's transactions: fees and the minted award go to the validator set, due
+withdrawals are paid, and at epoch boundaries the next set is ranked.
+
+Storage layout (the one place it is defined): slot 0 holds the byte length of the RLP-encoded
+state, slots 1.. hold it in 32-byte words.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import rlp
+from eth.exceptions import Revert, WriteProtection
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_hash.auto import keccak
+from eth_typing import Address
+
+from .. import staking
+from ..errors import StakingError
+from ..receipt import Receipt
+from ..staking import Candidate, Delegation, Description, Params, StakingState, Unbonding
+from ..transaction import Transaction
+
+STAKING_ADDRESS = bytes.fromhex("0000000000000000000000000000000000001000")
+_ERROR_SELECTOR = keccak(b"Error(string)")[:4]
+
+# Gas charged on top of the transaction's intrinsic gas (the reference charged fixed amounts too).
+GAS_WRITE = 60_000  # declare, update, withdraw candidacy, delegate, withdraw
+GAS_TOGGLE = 30_000  # activate, deactivate
+GAS_SET_COMP_RATE = 21_000
+GAS_VIEW = 3_000
+
+
+# --- the record in storage --------------------------------------------------------------------
+
+
+def encode_state(state: StakingState) -> bytes:
+    """Return the RLP encoding of a staking state."""
+    params = [getattr(state.params, f.name) for f in dataclasses.fields(Params)]
+    return rlp.encode([
+        params,
+        [[c.address, c.max_amount, c.comp_rate, [t.encode() for t in _description(c)],
+          int(c.active), c.created_at] for c in state.candidates],
+        [[d.delegator, d.validator, d.amount, d.award_total,
+          [] if d.comp_rate is None else [d.comp_rate], d.slashed] for d in state.delegations],
+        [[u.delegator, u.validator, u.amount, u.release_at] for u in state.unbonding],
+        list(state.active), list(state.backups),
+        [[a, n] for a, n in state.absences],
+        state.remainder, state.minted,
+        [[a, n] for a, n in state.last_awards],
+    ])
+
+
+def _description(c: Candidate) -> tuple[str, ...]:
+    return dataclasses.astuple(c.description)
+
+
+def decode_state(raw: bytes) -> StakingState:
+    """Return the staking state an `encode_state` output holds."""
+    (params, candidates, delegations, unbonding, active, backups, absences, remainder, minted,
+     awards) = rlp.decode(raw)
+    return StakingState(
+        params=Params(*map(_int, params)),
+        candidates=tuple(Candidate(c[0], _int(c[1]), _int(c[2]),
+                                   Description(*(t.decode() for t in c[3])), bool(_int(c[4])),
+                                   _int(c[5])) for c in candidates),
+        delegations=tuple(Delegation(d[0], d[1], _int(d[2]), _int(d[3]),
+                                     _int(d[4][0]) if d[4] else None, _int(d[5]))
+                          for d in delegations),
+        unbonding=tuple(Unbonding(u[0], u[1], _int(u[2]), _int(u[3])) for u in unbonding),
+        active=tuple(active), backups=tuple(backups),
+        absences=tuple((a, _int(n)) for a, n in absences),
+        remainder=_int(remainder), minted=_int(minted),
+        last_awards=tuple((a, _int(n)) for a, n in awards),
+    )
+
+
+def _int(value: bytes) -> int:
+    return int.from_bytes(value, "big")
+
+
+def storage_slots(state: StakingState) -> tuple[tuple[int, int], ...]:
+    """Return the (slot, value) pairs that store `state` (for genesis)."""
+    raw = encode_state(state)
+    words = [int.from_bytes(raw[i:i + 32].ljust(32, b"\0"), "big")
+             for i in range(0, len(raw), 32)]
+    return ((0, len(raw)), *((i + 1, w) for i, w in enumerate(words)))
+
+
+def read_state(get_storage: Callable[[int], int]) -> StakingState | None:
+    """Return the staking state stored in the contract (None when staking is off)."""
+    length = get_storage(0)
+    if not length:
+        return None
+    words = (get_storage(i + 1).to_bytes(32, "big") for i in range((length + 31) // 32))
+    return decode_state(b"".join(words)[:length])
+
+
+def load(vm_state: Any) -> StakingState | None:
+    """Return the staking state held in a py-evm state."""
+    return read_state(lambda slot: vm_state.get_storage(Address(STAKING_ADDRESS), slot))
+
+
+def save(vm_state: Any, state: StakingState) -> None:
+    """Write `state` into the contract's storage, clearing words a shorter record left."""
+    address = Address(STAKING_ADDRESS)
+    old_words = (vm_state.get_storage(address, 0) + 31) // 32
+    slots = storage_slots(state)
+    for slot, value in slots:
+        vm_state.set_storage(address, slot, value)
+    for slot in range(len(slots), old_words + 1):
+        vm_state.set_storage(address, slot, 0)
+
+
+# --- the block hook -------------------------------------------------------------------------
+
+
+def end_block(vm_state: Any, number: int, producer: bytes, base_fee: int,
+              transactions: Sequence[Transaction], receipts: Sequence[Receipt]) -> bool:
+    """Distribute the block's fees and award, pay due withdrawals, rank at epoch boundaries.
+
+    Returns False (touching nothing) when the chain has no staking contract. The tips are
+    already in the contract's balance (it is the execution coinbase); the base fee is credited
+    here, so no fee is burned.
+    """
+    state = load(vm_state)
+    if state is None:
+        return False
+    address = Address(STAKING_ADDRESS)
+    gas_used = sum(r.gas_used for r in receipts)
+    tips = sum(tx.effective_tip(base_fee) * r.gas_used
+               for tx, r in zip(transactions, receipts, strict=True))
+    vm_state.delta_balance(address, base_fee * gas_used)
+    state, payouts, minted = staking.end_block(state, number, producer, base_fee * gas_used + tips)
+    vm_state.delta_balance(address, minted)
+    for payout in payouts:
+        vm_state.delta_balance(address, -payout.amount)
+        vm_state.delta_balance(Address(payout.address), payout.amount)
+    save(vm_state, state)
+    return True
+
+
+# --- the precompile -------------------------------------------------------------------------
+
+
+def _event(signature: str) -> int:
+    return int.from_bytes(keccak(signature.encode()), "big")
+
+
+def _topic(address: bytes) -> int:
+    return int.from_bytes(address, "big")
+
+
+class _Call:
+    """One call to the contract: its sender, value, height, state and arguments."""
+
+    def __init__(self, computation: Any, args: tuple[Any, ...]) -> None:
+        self.computation = computation
+        self.sender: bytes = computation.msg.sender
+        self.value: int = computation.msg.value
+        self.height: int = computation.state.block_number
+        self.args = args
+
+    def log(self, signature: str, indexed: Sequence[bytes], types: list[str],
+            values: list[Any]) -> None:
+        topics = [_event(signature), *(_topic(a) for a in indexed)]
+        self.computation.add_log_entry(Address(STAKING_ADDRESS), topics,
+                                       abi_encode(types, values))
+
+
+def _no_value(call: _Call) -> None:
+    if call.value:
+        raise StakingError("this function does not accept CMT")
+
+
+def _declare(state: StakingState, call: _Call) -> StakingState:
+    max_amount, rate, *texts = call.args
+    state = staking.declare(state, call.sender, max_amount, rate, Description(*texts),
+                            call.value, call.height)
+    call.log("CandidacyDeclared(address,uint256,uint16,uint256)", [call.sender],
+             ["uint256", "uint16", "uint256"], [max_amount, rate, call.value])
+    return state
+
+
+def _update(state: StakingState, call: _Call) -> StakingState:
+    max_amount, rate, *texts = call.args
+    state = staking.update(state, call.sender, max_amount or None, rate, Description(*texts),
+                           call.value)
+    found = staking.candidate(state, call.sender)
+    assert found is not None
+    call.log("CandidacyUpdated(address,uint256,uint16,uint256)", [call.sender],
+             ["uint256", "uint16", "uint256"], [found.max_amount, found.comp_rate, call.value])
+    return state
+
+
+def _withdraw_candidacy(state: StakingState, call: _Call) -> StakingState:
+    _no_value(call)
+    state = staking.withdraw_candidacy(state, call.sender, call.height)
+    call.log("CandidacyWithdrawn(address)", [call.sender], [], [])
+    return state
+
+
+def _toggle(active: bool) -> Callable[[StakingState, _Call], StakingState]:
+    def apply(state: StakingState, call: _Call) -> StakingState:
+        _no_value(call)
+        state = staking.set_active(state, call.sender, active)
+        name = "CandidacyActivated" if active else "CandidacyDeactivated"
+        call.log(f"{name}(address)", [call.sender], [], [])
+        return state
+    return apply
+
+
+def _set_comp_rate(state: StakingState, call: _Call) -> StakingState:
+    _no_value(call)
+    delegator, rate = call.args
+    state = staking.set_comp_rate(state, call.sender, _address(delegator), rate)
+    call.log("CompRateSet(address,address,uint16)", [call.sender, _address(delegator)],
+             ["uint16"], [rate])
+    return state
+
+
+def _delegate(state: StakingState, call: _Call) -> StakingState:
+    (validator,) = call.args
+    state = staking.delegate(state, call.sender, _address(validator), call.value)
+    call.log("Delegated(address,address,uint256)", [call.sender, _address(validator)],
+             ["uint256"], [call.value])
+    return state
+
+
+def _withdraw(state: StakingState, call: _Call) -> StakingState:
+    _no_value(call)
+    validator, amount = call.args
+    state = staking.withdraw(state, call.sender, _address(validator), amount, call.height)
+    call.log("WithdrawRequested(address,address,uint256,uint256)",
+             [call.sender, _address(validator)], ["uint256", "uint256"],
+             [amount, call.height + state.params.unbonding_blocks])
+    return state
+
+
+def _address(text: str) -> bytes:
+    return bytes.fromhex(text[2:])
+
+
+_TEXTS = "string,string,string,string,string"
+Writer = Callable[[StakingState, _Call], StakingState]
+WRITES: dict[str, tuple[Writer, int]] = {
+    f"declareCandidacy(uint256,uint16,{_TEXTS})": (_declare, GAS_WRITE),
+    f"updateCandidacy(uint256,uint16,{_TEXTS})": (_update, GAS_WRITE),
+    "withdrawCandidacy()": (_withdraw_candidacy, GAS_WRITE),
+    "activateCandidacy()": (_toggle(True), GAS_TOGGLE),
+    "deactivateCandidacy()": (_toggle(False), GAS_TOGGLE),
+    "setCompRate(address,uint16)": (_set_comp_rate, GAS_SET_COMP_RATE),
+    "delegate(address)": (_delegate, GAS_WRITE),
+    "withdraw(address,uint256)": (_withdraw, GAS_WRITE),
+}
+
+
+def _view_candidate(state: StakingState, args: tuple[Any, ...]) -> bytes:
+    address = _address(args[0])
+    found = staking.candidate(state, address)
+    roles = {"Candidate": 1, "Validator": 2, "Backup Validator": 3}
+    if found is None:
+        return abi_encode(["bool", "uint256", "uint16", "bool", "uint256", "uint256", "uint8",
+                           "string"], [False, 0, 0, False, 0, 0, 0, ""])
+    return abi_encode(
+        ["bool", "uint256", "uint16", "bool", "uint256", "uint256", "uint8", "string"],
+        [True, found.max_amount, found.comp_rate, found.active, staking.stake_of(state, address),
+         staking.voting_powers(state)[address], roles[staking.role(state, address)],
+         found.description.name])
+
+
+def _view_delegation(state: StakingState, args: tuple[Any, ...]) -> bytes:
+    found = staking.delegation(state, _address(args[0]), _address(args[1]))
+    owner = staking.candidate(state, _address(args[1]))
+    rate = (found.comp_rate if found and found.comp_rate is not None
+            else owner.comp_rate if owner else 0)
+    return abi_encode(["uint256", "uint256", "uint16", "uint256"],
+                      [found.amount, found.award_total, rate, found.slashed] if found
+                      else [0, 0, rate, 0])
+
+
+def _view_pending(state: StakingState, args: tuple[Any, ...]) -> bytes:
+    pending = staking.pending_withdrawals(state, _address(args[0]))
+    return abi_encode(["uint256", "uint256"], [sum(u.amount for u in pending),
+                                               min((u.release_at for u in pending), default=0)])
+
+
+VIEWS: dict[str, Callable[[StakingState, tuple[Any, ...]], bytes]] = {
+    "candidate(address)": _view_candidate,
+    "delegation(address,address)": _view_delegation,
+    "validators()": lambda state, _: abi_encode(
+        ["address[]", "address[]"], [list(state.active), list(state.backups)]),
+    "pendingWithdrawal(address)": _view_pending,
+    "totalMinted()": lambda state, _: abi_encode(["uint256"], [state.minted]),
+    "isValidator(address)": lambda state, args: abi_encode(
+        ["bool"], [_address(args[0]) in state.active + state.backups]),
+}
+
+
+def _arg_types(signature: str) -> list[str]:
+    inner = signature[signature.index("(") + 1:-1]
+    return inner.split(",") if inner else []
+
+
+_SELECTORS: dict[bytes, str] = {keccak(sig.encode())[:4]: sig for sig in [*WRITES, *VIEWS]}
+
+
+def revert_with(computation: Any, reason: str) -> None:
+    """Revert the call with Solidity's Error(string) data, as `require` does."""
+    computation.output = _ERROR_SELECTOR + abi_encode(["string"], [reason])
+    raise Revert(reason)
+
+
+def staking_precompile(computation: Any) -> Any:
+    """Run one call to the staking contract (the precompile py-evm dispatches to)."""
+    msg = computation.msg
+    if msg.storage_address != STAKING_ADDRESS:
+        revert_with(computation, "the staking contract cannot be delegate-called")
+    signature = _SELECTORS.get(bytes(msg.data[:4]))
+    if signature is None:
+        revert_with(computation, "unknown staking function")
+    assert signature is not None
+    try:
+        args = tuple(abi_decode(_arg_types(signature), bytes(msg.data[4:])))
+    except Exception:  # eth-abi raises several types for short or malformed data
+        revert_with(computation, "malformed arguments")
+    state = load(computation.state)
+    if state is None:
+        revert_with(computation, "staking is not enabled on this chain")
+    assert state is not None
+    if signature in VIEWS:
+        computation.consume_gas(GAS_VIEW, reason="staking view")
+        if msg.value:
+            revert_with(computation, "this function does not accept CMT")
+        computation.output = VIEWS[signature](state, args)
+        return computation
+    writer, gas = WRITES[signature]
+    computation.consume_gas(gas, reason=f"staking {signature}")
+    if msg.is_static:
+        raise WriteProtection("cannot change staking state in a static call")
+    try:
+        state = writer(state, _Call(computation, args))
+    except StakingError as exc:
+        revert_with(computation, str(exc))
+    save(computation.state, state)
+    return computation
+
+
+def call_data(signature: str, args: Sequence[Any]) -> bytes:
+    """Return the calldata of a staking function (a key of WRITES or VIEWS) with `args`."""
+    if signature not in WRITES and signature not in VIEWS:
+        raise KeyError(signature)
+    return keccak(signature.encode())[:4] + abi_encode(_arg_types(signature), list(args))
