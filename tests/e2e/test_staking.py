@@ -1,0 +1,241 @@
+"""DPoS staking end to end: a real node, web3.py, the cmt_ methods and the IStaking interface.
+
+A user declares a candidacy, others delegate (one through the Solidity interface with a plain
+transaction, as MetaMask would), the candidate enters the validator set at the next epoch and
+seals its turns, delegators earn awards, a withdrawal is paid after the unbonding period; a
+validator whose key is nowhere misses its turns and is deactivated; a contract asks
+`isValidator`. At every height all balances equal the genesis supply plus everything minted.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+from tests.e2e.helpers import AWARD, CMT, MNEMONIC, STAKING, dev_account, receipt
+from tests.nodeproc import ROOT, NodeProcess
+
+SOLC = ROOT / "tests/js/node_modules/solc"
+COMPILE = """
+const fs = require('fs'); const solc = require(process.argv[1]);
+const sources = {};
+for (const f of process.argv.slice(2)) sources[f] = {content: fs.readFileSync(f, 'utf8')};
+const out = JSON.parse(solc.compile(JSON.stringify({language: 'Solidity', sources, settings: {
+  evmVersion: 'prague', outputSelection: {'*': {'*': ['abi', 'evm.bytecode.object']}}}})));
+const errors = (out.errors || []).filter((e) => e.severity === 'error');
+if (errors.length) {
+  console.error(errors.map((e) => e.formattedMessage).join('\\n')); process.exit(1);
+}
+const result = {}; for (const f in out.contracts) for (const n in out.contracts[f])
+  result[n] = {abi: out.contracts[f][n].abi,
+               bytecode: '0x' + out.contracts[f][n].evm.bytecode.object};
+console.log(JSON.stringify(result));
+"""
+GATE = """// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+import "contracts/src/system/IStaking.sol";
+contract Gate {
+    IStaking constant STAKING = IStaking(0x0000000000000000000000000000000000001000);
+    function check(address account) external view returns (bool) {
+        return STAKING.isValidator(account);
+    }
+}
+"""
+DEV_VALIDATOR = Account.from_mnemonic(MNEMONIC, account_path="m/44'/60'/1'/0/0").address
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Compile IStaking.sol (and a contract using it) with the pinned solc, as a dApp would."""
+    if not (SOLC / "package.json").exists():
+        pytest.fail("tests/js/node_modules/solc is missing: run npm ci --prefix tests/js")
+    gate = tmp_path_factory.mktemp("gate") / "Gate.sol"
+    gate.write_text(GATE)
+    done = subprocess.run(["node", "-e", COMPILE, str(SOLC), "contracts/src/system/IStaking.sol",
+                           str(gate)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def write_config(path: Path, staking: str, extra_keys: list[str]) -> Path:
+    files = []
+    for index, key in enumerate(extra_keys):
+        key_file = path.parent / f"extra{index}.key"
+        key_file.write_text(key)
+        files.append(str(key_file))
+    path.write_text(f'[mining]\nmode = "instant"\n[validator]\nextra_key_files = {files!r}\n'
+                    f"[staking]\n{staking}\n".replace("'", '"'))
+    return path
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator[Any]:
+    nodes: list[NodeProcess] = []
+
+    def run(staking: str, extra_keys: list[str]) -> Web3:
+        config = write_config(tmp_path / "config.toml", staking, extra_keys)
+        node = NodeProcess(tmp_path / "data", config=config)
+        nodes.append(node)
+        return Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 60}))
+
+    yield run
+    for node in nodes:
+        assert node.stop() == 0
+
+
+def call(w3: Web3, method: str, *params: Any) -> Any:
+    response = w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
+    assert "error" not in response, response
+    return response["result"]
+
+
+def mine(w3: Web3, blocks: int) -> None:
+    call(w3, "anvil_mine", hex(blocks))
+
+
+def mine_to_epoch(w3: Web3, epoch: int) -> None:
+    """Mine until the head is an epoch boundary (the set for the next block is new)."""
+    mine(w3, epoch - w3.eth.block_number % epoch or epoch)
+
+
+def check_supply(w3: Web3, staking: Any) -> dict[int, int]:
+    """At every height, all balances equal the genesis supply plus every award minted.
+
+    "All" is every account the chain ever touched: dev accounts, senders, recipients, sealers,
+    contracts created, and the staking contract (every stake and pending withdrawal).
+    """
+    head = w3.eth.block_number
+    accounts = {a for a in w3.eth.accounts} | {STAKING, DEV_VALIDATOR}
+    for number in range(1, head + 1):
+        block = w3.eth.get_block(number, full_transactions=True)
+        accounts.add(block["miner"])
+        for tx in block["transactions"]:
+            accounts |= {tx["from"], tx["to"] or receipt(w3, tx["hash"])["contractAddress"]}
+    genesis = sum(w3.eth.get_balance(a, 0) for a in accounts)
+    minted = {}
+    for number in range(head + 1):
+        minted[number] = staking.functions.totalMinted().call(block_identifier=number)
+        total = sum(w3.eth.get_balance(a, number) for a in accounts)
+        assert total == genesis + minted[number], f"supply off at height {number}"
+    assert minted[head] == AWARD * head
+    return minted
+
+
+def test_declare_delegate_enter_the_set_earn_and_withdraw(start: Any, compiled: dict) -> None:
+    alice, bob, carol = dev_account(1), dev_account(2), dev_account(3)
+    w3 = start("epoch_length = 5\nunbonding_blocks = 6\nmin_delegation = \"100 CMT\"\n"
+               f'genesis_validators = [{{ address = "{DEV_VALIDATOR}", stake = "10000 CMT" }}]',
+               [alice.key.to_0x_hex()])  # the node also holds alice's key: it seals her turns
+    staking = w3.eth.contract(address=STAKING, abi=compiled["IStaking"]["abi"])
+    assert staking.functions.validators().call() == [[DEV_VALIDATOR], []]
+
+    tx = call(w3, "cmt_declareCandidacy", {
+        "from": alice.address, "maxAmount": hex(10_000 * CMT), "compRate": "1/10",
+        "description": {"name": "alice", "website": "https://alice.example"}})
+    (declared,) = staking.events.CandidacyDeclared().process_receipt(receipt(w3, tx))
+    assert declared["args"]["candidate"] == alice.address
+    assert declared["args"]["selfStake"] == 1_000 * CMT  # 10% of the max, taken as the value
+    # A plain transaction to the contract, as a wallet sends it:
+    rcpt = receipt(w3, staking.functions.delegate(alice.address).transact(
+        {"from": bob.address, "value": 2_000 * CMT}))
+    assert rcpt["status"] == 1
+    assert staking.events.Delegated().process_receipt(rcpt)[0]["args"]["amount"] == 2_000 * CMT
+    receipt(w3, call(w3, "cmt_delegate", {"from": carol.address,
+                                          "validatorAddress": alice.address,
+                                          "amount": str(50 * CMT)}))  # below the minimum
+    found = call(w3, "cmt_queryValidator", alice.address, 0)
+    assert (found["state"], found["shares"], found["comp_rate"]) == (
+        "Candidate", str(3_050 * CMT), "1/10")
+    assert found["description"]["website"] == "https://alice.example"
+
+    mine_to_epoch(w3, 5)  # enters the set at the next epoch
+    entered = w3.eth.block_number
+    assert call(w3, "cmt_queryValidator", alice.address, 0)["state"] == "Validator"
+    assert alice.address in staking.functions.validators().call()[0]
+    mine(w3, 10)
+    sealers = Counter(w3.eth.get_block(n)["miner"] for n in range(entered + 1, entered + 11))
+    assert sealers == {alice.address: 5, DEV_VALIDATOR: 5}  # rotation over the active set
+
+    (bob_stake,) = call(w3, "cmt_queryDelegator", bob.address, 0)
+    assert int(bob_stake["award_amount"]) > 0
+    assert int(bob_stake["delegate_amount"]) == 2_000 * CMT + int(bob_stake["award_amount"])
+    (carol_stake,) = call(w3, "cmt_queryDelegator", carol.address, 0)
+    assert carol_stake["award_amount"] == "0" and carol_stake["voting_power"] == 0
+    awards = call(w3, "cmt_queryAwardInfos", 0)
+    assert {a["address"] for a in awards} == {alice.address, DEV_VALIDATOR}
+
+    amount = int(bob_stake["delegate_amount"])
+    tx = call(w3, "cmt_withdraw", {"from": bob.address, "validatorAddress": alice.address,
+                                   "completelyWithdraw": True})
+    asked = receipt(w3, tx)["blockNumber"]
+    (pending,) = call(w3, "cmt_queryDelegator", bob.address, 0)
+    assert pending["delegate_amount"] == "0" and pending["pending_withdraw_amount"] == str(amount)
+    assert pending["pending_withdrawals"] == [{"amount": str(amount), "release_height": asked + 6}]
+    before = w3.eth.get_balance(bob.address)
+    mine(w3, 5)
+    assert w3.eth.get_balance(bob.address) == before  # still unbonding
+    mine(w3, 1)
+    assert w3.eth.get_balance(bob.address) == before + amount
+    assert call(w3, "cmt_queryDelegator", bob.address, 0) == []
+    check_supply(w3, staking)
+
+
+def test_staking_errors_are_clear(start: Any, compiled: dict) -> None:
+    alice = dev_account(1)
+    w3 = start("epoch_length = 5", [])
+    response = w3.provider.make_request("cmt_delegate", [{  # type: ignore[arg-type]
+        "from": alice.address, "validatorAddress": dev_account(4).address, "amount": "1"}])
+    assert response["error"]["code"] == 3
+    assert response["error"]["message"] == "execution reverted: no such candidate"
+    response = w3.provider.make_request("cmt_declareCandidacy", [{  # type: ignore[arg-type]
+        "from": alice.address, "maxAmount": "100", "compRate": "3/2"}])
+    assert response["error"]["code"] == -32602 and "compRate" in response["error"]["message"]
+    staking = w3.eth.contract(address=STAKING, abi=compiled["IStaking"]["abi"])
+    # CMT sent to the contract outside a payable function is refused, not swallowed.
+    rcpt = receipt(w3, w3.eth.send_transaction({"from": alice.address, "to": STAKING,
+                                                "value": CMT, "gas": 100_000}))
+    assert rcpt["status"] == 0
+    assert staking.functions.totalMinted().call() == AWARD * w3.eth.block_number
+
+
+def test_absent_validator_is_deactivated_and_contracts_see_the_set(start: Any,
+                                                                   compiled: dict) -> None:
+    held, missing = Account.create(), Account.create()
+    w3 = start("absence_limit = 3\nepoch_length = 1000\ngenesis_validators = ["
+               f'{{ address = "{DEV_VALIDATOR}", stake = "10000 CMT" }}, '
+               f'{{ address = "{held.address}", stake = "10000 CMT" }}, '
+               f'{{ address = "{missing.address}", stake = "10000 CMT" }}]',
+               [held.key.to_0x_hex()])  # `missing`'s key is on no node
+    staking = w3.eth.contract(address=STAKING, abi=compiled["IStaking"]["abi"])
+    active = staking.functions.validators().call()[0]
+    assert sorted(active) == sorted([DEV_VALIDATOR, held.address, missing.address])
+    gate_artifact = compiled["Gate"]
+    gate = w3.eth.contract(abi=gate_artifact["abi"], bytecode=gate_artifact["bytecode"])
+    gate = w3.eth.contract(address=receipt(w3, gate.constructor().transact(
+        {"from": dev_account(0).address}))["contractAddress"], abi=gate_artifact["abi"])
+    assert gate.functions.check(missing.address).call()
+    assert not gate.functions.check(dev_account(0).address).call()
+
+    while missing.address in staking.functions.validators().call()[0]:
+        counts = {a["address"]: a["absent_count"]
+                  for a in call(w3, "cmt_queryAbsentValidators", 0)}
+        assert set(counts) <= {missing.address} and counts.get(missing.address, 0) < 3
+        mine(w3, 1)
+        assert w3.eth.block_number < 20
+    assert call(w3, "cmt_queryValidator", missing.address, 0)["active"] == "N"
+    assert not gate.functions.check(missing.address).call()
+    sealers = {w3.eth.get_block(n)["miner"] for n in range(1, w3.eth.block_number + 1)}
+    assert sealers == {DEV_VALIDATOR, held.address}
+    mine(w3, 4)
+    assert [w3.eth.get_block(n)["miner"] for n in range(w3.eth.block_number - 3,
+                                                        w3.eth.block_number + 1)].count(
+        held.address) == 2  # two validators alternate now
+    check_supply(w3, staking)
