@@ -239,3 +239,34 @@ def test_absent_validator_is_deactivated_and_contracts_see_the_set(start: Any,
                                                         w3.eth.block_number + 1)].count(
         held.address) == 2  # two validators alternate now
     check_supply(w3, staking)
+
+
+def test_three_validators_for_200_blocks(start: Any, compiled: dict) -> None:
+    """Three validators on one node for 200 blocks: even rotation, awards, exact supply."""
+    k1, k2 = Account.create(), Account.create()
+    validators = [DEV_VALIDATOR, k1.address, k2.address]
+    w3 = start("epoch_length = 10\ngenesis_validators = [" + ", ".join(
+        f'{{ address = "{a}", stake = "10000 CMT", comp_rate_bps = 1000 }}' for a in validators)
+        + "]", [k1.key.to_0x_hex(), k2.key.to_0x_hex()])
+    staking = w3.eth.contract(address=STAKING, abi=compiled["IStaking"]["abi"])
+    delegators = [dev_account(i) for i in (1, 2, 3)]
+    for index, (delegator, validator) in enumerate(zip(delegators, validators, strict=True)):
+        receipt(w3, staking.functions.delegate(validator).transact(
+            {"from": delegator.address, "value": (index + 1) * 2_000 * CMT}))
+    while w3.eth.block_number < 200:
+        receipt(w3, w3.eth.send_transaction({"from": dev_account(4).address,
+                                             "to": dev_account(5).address, "value": 1}))
+        mine(w3, min(9, 200 - w3.eth.block_number))
+    sealed = Counter(w3.eth.get_block(n)["miner"] for n in range(1, 201))
+    assert sorted(sealed.values()) == [66, 67, 67]
+    assert set(sealed) == set(validators)
+    minted = check_supply(w3, staking)
+    awards = {d.address: staking.functions.delegation(d.address, v).call()[1]
+              for d, v in zip(delegators, validators, strict=True)}
+    assert all(awards.values())
+    print(f"\nblocks per validator: {dict(sealed)}")
+    print("awards per delegator (wei): " + ", ".join(f"{a}: {n}" for a, n in awards.items()))
+    own = {v: staking.functions.delegation(v, v).call()[1] for v in validators}
+    print("awards per validator's own stake (wei, commission included): " + ", ".join(
+        f"{a}: {n}" for a, n in own.items()))
+    print(f"minted over 200 blocks: {minted[200]} wei; supply check held at all 201 heights")
