@@ -97,6 +97,7 @@ class StakingState:
     remainder: int = 0  # undistributed wei, added to the next block's pool
     minted: int = 0  # every award minted since genesis
     last_awards: tuple[tuple[bytes, int], ...] = ()  # each validator's share of the last pool
+    evidence: tuple[tuple[bytes, int], ...] = ()  # (validator, height) double signs punished
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,6 +479,21 @@ def slash(state: StakingState, validator: bytes) -> tuple[StakingState, int]:
         state, remainder=state.remainder + total,
         active=tuple(a for a in state.active if a != validator) or state.active,
         backups=tuple(a for a in state.backups if a != validator)), total
+
+
+def punish_double_sign(state: StakingState, validator: bytes,
+                       height: int) -> tuple[StakingState, int]:
+    """Slash a validator proven to have sealed two blocks at `height`; once per height.
+
+    The caller has checked the proof (two different headers, both sealed by `validator`).
+    """
+    if candidate(state, validator) is None:
+        raise StakingError("the signer is not a candidate")
+    if (validator, height) in state.evidence:
+        raise StakingError("this double sign was already punished")
+    state, total = slash(state, validator)
+    return dataclasses.replace(state, evidence=tuple(sorted(
+        (*state.evidence, (validator, height))))), total
 
 
 # --- the end of a block ---------------------------------------------------------------------

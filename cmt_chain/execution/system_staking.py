@@ -26,7 +26,8 @@ from eth_abi import encode as abi_encode
 from eth_hash.auto import keccak
 from eth_typing import Address
 
-from .. import staking
+from .. import consensus, errors, staking
+from ..block import Header
 from ..errors import StakingError
 from ..receipt import Receipt
 from ..staking import Candidate, Delegation, Description, Params, StakingState, Unbonding
@@ -40,6 +41,7 @@ GAS_WRITE = 60_000  # declare, update, withdraw candidacy, delegate, withdraw
 GAS_TOGGLE = 30_000  # activate, deactivate
 GAS_SET_COMP_RATE = 21_000
 GAS_VIEW = 3_000
+GAS_EVIDENCE = 100_000  # two signature recoveries
 
 
 # --- the record in storage --------------------------------------------------------------------
@@ -59,6 +61,7 @@ def encode_state(state: StakingState) -> bytes:
         [[a, n] for a, n in state.absences],
         state.remainder, state.minted,
         [[a, n] for a, n in state.last_awards],
+        [[a, n] for a, n in state.evidence],
     ])
 
 
@@ -69,7 +72,7 @@ def _description(c: Candidate) -> tuple[str, ...]:
 def decode_state(raw: bytes) -> StakingState:
     """Return the staking state an `encode_state` output holds."""
     (params, candidates, delegations, unbonding, active, backups, absences, remainder, minted,
-     awards) = rlp.decode(raw)
+     awards, evidence) = rlp.decode(raw)
     return StakingState(
         params=Params(*map(_int, params)),
         candidates=tuple(Candidate(c[0], _int(c[1]), _int(c[2]),
@@ -83,6 +86,7 @@ def decode_state(raw: bytes) -> StakingState:
         absences=tuple((a, _int(n)) for a, n in absences),
         remainder=_int(remainder), minted=_int(minted),
         last_awards=tuple((a, _int(n)) for a, n in awards),
+        evidence=tuple((a, _int(n)) for a, n in evidence),
     )
 
 
@@ -248,6 +252,26 @@ def _withdraw(state: StakingState, call: _Call) -> StakingState:
     return state
 
 
+def _report_double_sign(state: StakingState, call: _Call) -> StakingState:
+    """Check two sealed headers for one height by one validator, then slash it."""
+    _no_value(call)
+    header1, seal1, header2, seal2 = call.args
+    try:
+        first, second = Header.decode(header1), Header.decode(header2)
+        signers = {consensus.recover_signer(first, seal1), consensus.recover_signer(second, seal2)}
+    except (errors.InvalidBlock, rlp.DecodingError, ValueError, TypeError):
+        raise StakingError("evidence: malformed header or seal") from None
+    if first.number != second.number or first.hash == second.hash:
+        raise StakingError("evidence: two different headers of one height are needed")
+    if len(signers) != 1 or signers != {first.coinbase, second.coinbase}:
+        raise StakingError("evidence: both headers must be sealed by their one validator")
+    (validator,) = signers
+    state, total = staking.punish_double_sign(state, validator, first.number)
+    call.log("DoubleSignSlashed(address,uint256,uint256,address)", [validator],
+             ["uint256", "uint256", "address"], [first.number, total, call.sender])
+    return state
+
+
 def _address(text: str) -> bytes:
     return bytes.fromhex(text[2:])
 
@@ -263,6 +287,7 @@ WRITES: dict[str, tuple[Writer, int]] = {
     "setCompRate(address,uint16)": (_set_comp_rate, GAS_SET_COMP_RATE),
     "delegate(address)": (_delegate, GAS_WRITE),
     "withdraw(address,uint256)": (_withdraw, GAS_WRITE),
+    "reportDoubleSign(bytes,bytes,bytes,bytes)": (_report_double_sign, GAS_EVIDENCE),
 }
 
 

@@ -19,7 +19,10 @@ from typing import Any
 import pytest
 from eth_account import Account
 from web3 import Web3
+from web3.exceptions import ContractLogicError
 
+from cmt_chain import consensus
+from cmt_chain.block import EMPTY_TRIE_ROOT, Header
 from tests.e2e.helpers import AWARD, CMT, MNEMONIC, STAKING, dev_account, receipt
 from tests.nodeproc import ROOT, NodeProcess
 
@@ -270,3 +273,42 @@ def test_three_validators_for_200_blocks(start: Any, compiled: dict) -> None:
     print("awards per validator's own stake (wei, commission included): " + ", ".join(
         f"{a}: {n}" for a, n in own.items()))
     print(f"minted over 200 blocks: {minted[200]} wei; supply check held at all 201 heights")
+
+
+def test_a_double_sign_is_proven_by_anyone_and_slashed(start: Any, compiled: dict) -> None:
+    signer = Account.create()
+    w3 = start("genesis_validators = ["
+               f'{{ address = "{DEV_VALIDATOR}", stake = "10000 CMT" }}, '
+               f'{{ address = "{signer.address}", stake = "10000 CMT" }}]',
+               [signer.key.to_0x_hex()])
+    staking = w3.eth.contract(address=STAKING, abi=compiled["IStaking"]["abi"])
+    mine(w3, 4)
+    # Two different blocks for height 3, both sealed by `signer` (as a faulty node would).
+    sealed = w3.eth.get_block(3)
+    header = Header(
+        parent_hash=bytes(sealed["parentHash"]), coinbase=bytes.fromhex(signer.address[2:]),
+        state_root=bytes(sealed["stateRoot"]), transactions_root=EMPTY_TRIE_ROOT,
+        receipts_root=EMPTY_TRIE_ROOT, logs_bloom=b"\0" * 256, number=3, gas_limit=30_000_000,
+        gas_used=0, timestamp=sealed["timestamp"], extra_data=b"one")
+    other = header.with_changes(extra_data=b"two")
+    key = bytes(signer.key)
+    evidence = [header.encode(), consensus.seal(header, key), other.encode(),
+                consensus.seal(other, key)]
+    reporter = dev_account(6).address
+    rcpt = receipt(w3, staking.functions.reportDoubleSign(*evidence).transact({"from": reporter}))
+    (event,) = staking.events.DoubleSignSlashed().process_receipt(rcpt)
+    assert event["args"]["validator"] == signer.address and event["args"]["height"] == 3
+    staked = staking.functions.delegation(signer.address, signer.address).call(
+        block_identifier=rcpt["blockNumber"] - 1)[0]  # 10,000 CMT and its awards so far
+    assert event["args"]["slashed"] == staked * 10 // 10_000  # 0.1%
+    assert event["args"]["reporter"] == reporter
+    (own,) = call(w3, "cmt_queryDelegator", signer.address, 0)
+    assert own["slash_amount"] == str(event["args"]["slashed"])
+    assert call(w3, "cmt_queryValidator", signer.address, 0)["active"] == "N"
+    assert staking.functions.validators().call()[0] == [DEV_VALIDATOR]
+    with pytest.raises(ContractLogicError, match="already punished"):
+        staking.functions.reportDoubleSign(*evidence).call({"from": reporter})
+    with pytest.raises(ContractLogicError, match="two different headers"):
+        staking.functions.reportDoubleSign(*evidence[:2], *evidence[:2]).call()
+    mine(w3, 2)
+    check_supply(w3, staking)

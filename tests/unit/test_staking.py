@@ -221,6 +221,16 @@ def test_slash_cuts_every_delegation_and_hands_it_on():
     assert state.active == (B,) and not s.candidate(state, A).active
 
 
+def test_a_double_sign_is_punished_once_per_height():
+    state = dataclasses.replace(declared((A, 1_000 * CMT), (B, 1_000 * CMT)), active=(A, B))
+    state, total = s.punish_double_sign(state, A, 7)
+    assert total == CMT and state.evidence == ((A, 7),)
+    with pytest.raises(StakingError, match="already punished"):
+        s.punish_double_sign(state, A, 7)
+    with pytest.raises(StakingError, match="not a candidate"):
+        s.punish_double_sign(state, C, 7)
+
+
 def test_genesis_ranks_its_validators():
     state = s.genesis(PARAMS, [(A, 10_000 * CMT, 0), (B, 20_000 * CMT, 100)])
     assert state.active == (B, A)

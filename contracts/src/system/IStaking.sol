@@ -10,7 +10,7 @@ pragma solidity 0.8.28;
 ///         its fees, 90% to the validators and 10% to the backups by voting power, split with delegators by the
 ///         commission rate; awards compound into the stake; `withdraw` pays out after the unbonding period.
 ///         Gas on top of the transaction's intrinsic gas: 60,000 for declare, update, withdrawCandidacy, delegate and
-///         withdraw; 30,000 for activate and deactivate; 21,000 for setCompRate; 3,000 for a view.
+///         withdraw; 100,000 for reportDoubleSign; 30,000 for activate and deactivate; 21,000 for setCompRate; 3,000 for a view.
 ///         A broken rule reverts with Error(string) naming it.
 interface IStaking {
     event CandidacyDeclared(address indexed candidate, uint256 maxAmount, uint16 compRate, uint256 selfStake);
@@ -21,6 +21,7 @@ interface IStaking {
     event CompRateSet(address indexed candidate, address indexed delegator, uint16 compRate);
     event Delegated(address indexed delegator, address indexed validator, uint256 amount);
     event WithdrawRequested(address indexed delegator, address indexed validator, uint256 amount, uint256 releaseHeight);
+    event DoubleSignSlashed(address indexed validator, uint256 height, uint256 slashed, address reporter);
 
     /// Declare a candidacy; `msg.value` is the self-stake (at least 10% of `maxAmount`, at most `maxAmount`).
     function declareCandidacy(
@@ -52,6 +53,12 @@ interface IStaking {
 
     /// Start unbonding `amount` of the caller's delegation to `validator`; paid after the unbonding period.
     function withdraw(address validator, uint256 amount) external;
+
+    /// Prove a double sign: two different block headers (RLP) of one height, each with its 65-byte seal (r, s, v)
+    /// by the same validator, who is their coinbase. Slashes 0.1% (slash_bps) of every delegation to it and deactivates
+    /// it; the slashed wei join the next block's award pool. Each (validator, height) is punished once. Anyone may call.
+    function reportDoubleSign(bytes calldata header1, bytes calldata seal1, bytes calldata header2, bytes calldata seal2)
+        external;
 
     /// A candidate: `role` 0 none, 1 candidate, 2 validator, 3 backup validator.
     function candidate(address account) external view returns (
