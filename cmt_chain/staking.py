@@ -404,27 +404,29 @@ def distribute(state: StakingState, pool: int) -> StakingState:
     else:
         first = pool * state.params.validators_share_bps // BPS
         pools = [first, pool - first]
-    paid = 0
+    rates = {c.address: c.comp_rate for c in state.candidates}
+    book = {(d.validator, d.delegator): d for d in state.delegations}
+    gains: dict[tuple[bytes, bytes], int] = {}
     per_validator: dict[bytes, int] = {}
+    paid = 0
     for group, total, group_pool in zip(groups, totals, pools, strict=True):
-        for validator, delegator in group:
-            share = group_pool * powers[(validator, delegator)] // total
-            state = _credit_share(state, validator, delegator, share)
+        for key in group:
+            validator, delegator = key
+            share = group_pool * powers[key] // total
+            rate = book[key].comp_rate
+            cut = share * (rates[validator] if rate is None else rate) // BPS
+            cut = cut if delegator != validator else 0
+            gains[key] = gains.get(key, 0) + share - cut
+            gains[(validator, validator)] = gains.get((validator, validator), 0) + cut
             per_validator[validator] = per_validator.get(validator, 0) + share
             paid += share
-    return dataclasses.replace(state, remainder=pool - paid,
-                               last_awards=tuple(sorted(per_validator.items())))
-
-
-def _credit_share(state: StakingState, validator: bytes, delegator: bytes,
-                  share: int) -> StakingState:
-    found = delegation(state, delegator, validator)
-    owner = candidate(state, validator)
-    assert found is not None and owner is not None
-    rate = owner.comp_rate if found.comp_rate is None else found.comp_rate
-    cut = share * rate // BPS if delegator != validator else 0
-    state = _add_stake(state, delegator, validator, share - cut, award=share - cut)
-    return _add_stake(state, validator, validator, cut, award=cut) if cut else state
+    for key, gain in gains.items():
+        found = book.get(key) or Delegation(key[1], key[0], 0)
+        book[key] = dataclasses.replace(found, amount=found.amount + gain,
+                                        award_total=found.award_total + gain)
+    return dataclasses.replace(
+        state, delegations=tuple(book[k] for k in sorted(book)), remainder=pool - paid,
+        last_awards=tuple(sorted(per_validator.items())))
 
 
 # --- turns, absence, slashing ---------------------------------------------------------------

@@ -122,7 +122,8 @@ def save(vm_state: Any, state: StakingState) -> None:
     old_words = (vm_state.get_storage(address, 0) + 31) // 32
     slots = storage_slots(state)
     for slot, value in slots:
-        vm_state.set_storage(address, slot, value)
+        if vm_state.get_storage(address, slot) != value:  # most words survive a block unchanged
+            vm_state.set_storage(address, slot, value)
     for slot in range(len(slots), old_words + 1):
         vm_state.set_storage(address, slot, 0)
 
