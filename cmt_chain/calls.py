@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .block import ZERO_HASH
+from .fees import FreeLane
 from .receipt import Log
 
 
@@ -28,6 +29,7 @@ class BlockEnv:
     prev_randao: bytes = ZERO_HASH
     ancestor_hashes: tuple[bytes, ...] = ()  # parent first, at most 256
     parent_beacon_block_root: bytes = ZERO_HASH
+    free_lane: FreeLane = FreeLane()
 
 
 @dataclass(frozen=True, slots=True)

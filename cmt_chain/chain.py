@@ -153,7 +153,15 @@ class Chain:
             gas_limit=gas_limit or self.config.genesis.gas_limit,
             base_fee=self.next_base_fee(parent), chain_id=self.config.network.chain_id,
             prev_randao=consensus_randao(parent), ancestor_hashes=self.ancestor_hashes(parent),
+            free_lane=self.free_lane,
         )
+
+    @property
+    def free_lane(self) -> fees.FreeLane:
+        """Return the free-lane rules blocks are built with (from `[fees]`)."""
+        config = self.config.fees
+        return fees.FreeLane(config.min_gas_price, config.free_lane_gas_limit,
+                             config.free_lane_slots)
 
     def env_at(self, header: Header) -> BlockEnv:
         """Return the context of an existing block, for calls made 'at' that block."""

@@ -128,6 +128,8 @@ class TxpoolConfig:
 @dataclass(frozen=True)
 class FeesConfig:
     min_gas_price: int = 2 * GWEI
+    free_lane_gas_limit: int = 500_000  # gas of a transaction priced below the minimum
+    free_lane_slots: int = 100  # such transactions per block; 0 closes the free lane
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,11 @@ class Underpriced(TxRejected):
     message = "transaction underpriced"
 
 
+class FreeLaneGasTooHigh(Underpriced):
+    """Raised when a transaction priced below the minimum asks for more gas than the free lane
+    allows (still geth's "transaction underpriced", with the lane's limit in the detail)."""
+
+
 class FeeCapTooLow(TxRejected):
     """Raised when max fee per gas is below the base fee of the next block."""
 
@@ -126,6 +131,21 @@ class OversizedData(TxRejected):
     """Raised when a transaction's encoding exceeds the pool's size limit."""
 
     message = "oversized data"
+
+
+
+
+class FreeLaneFull(TxRejected):
+    """Raised (to the block builder) when a block has no free-lane slot left."""
+
+    message = "free lane: no low-price slot left in this block"
+
+
+class FreeLanePairUsed(TxRejected):
+    """Raised (to the block builder) when a sender already sent a low-price transaction to the
+    same recipient in this block."""
+
+    message = "free lane: one low-price transaction per sender and recipient per block"
 
 
 class TxPoolFull(TxRejected):

@@ -78,7 +78,8 @@ class Node:
         self._head_reader = self.chain.state_at(self.chain.head)
         self.pool = TxPool(config.txpool, PoolLimits(
             chain_id=config.network.chain_id, block_gas_limit=config.genesis.gas_limit,
-            min_gas_price=config.fees.min_gas_price), self._account_state)
+            min_gas_price=config.fees.min_gas_price, free_lane=self.chain.free_lane),
+            self._account_state)
         self.executor: Executor = ThreadExecutor(store)
         self.producer = Producer(self.chain, self.pool, config.mining,
                                  (validator_key, *extra_keys), self.events, self.executor)

@@ -15,8 +15,9 @@ import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from . import errors
+from . import errors, fees
 from .config import TxpoolConfig
+from .fees import FreeLane
 from .transaction import BLOB, LEGACY, Transaction
 
 AccountState = Callable[[bytes], tuple[int, int]]  # address -> (nonce, balance) at the head
@@ -54,6 +55,7 @@ class PoolLimits:
     chain_id: int
     block_gas_limit: int
     min_gas_price: int
+    free_lane: FreeLane = FreeLane()
 
 
 class TxPool:
@@ -119,6 +121,12 @@ class TxPool:
             raise errors.TipAboveFeeCap(
                 f"maxPriorityFeePerGas: {tx.max_priority_fee_per_gas}, "
                 f"maxFeePerGas: {tx.max_fee_per_gas}")
+        if fees.in_free_lane(tx.max_fee_per_gas, limits.free_lane):
+            if tx.gas > limits.free_lane.gas_limit:
+                raise errors.FreeLaneGasTooHigh(
+                    f"gas price {tx.max_fee_per_gas} below minimum {limits.min_gas_price} "
+                    f"takes at most {limits.free_lane.gas_limit} gas (the free lane)")
+            return  # priced below the minimum: the builder applies the per-block limits
         if tx.max_fee_per_gas < limits.min_gas_price:
             raise errors.Underpriced(
                 f"gas price {tx.max_fee_per_gas} below minimum {limits.min_gas_price}")
@@ -211,7 +219,8 @@ class TxPool:
         heap: list[tuple[int, int, bytes]] = []
         for order, (sender, bucket) in enumerate(self._senders.items()):
             executable, _ = self._split(sender, bucket)
-            executable = [tx for tx in executable if tx.max_fee_per_gas >= base_fee]
+            executable = [tx for tx in executable if tx.max_fee_per_gas >= base_fee
+                          or fees.in_free_lane(tx.max_fee_per_gas, self.limits.free_lane)]
             if executable:
                 runs[sender] = executable
                 heapq.heappush(heap, (-executable[0].effective_tip(base_fee), order, sender))

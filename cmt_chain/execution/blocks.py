@@ -16,11 +16,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from eth.vm.forks.prague.state import PragueState
 from eth_utils import ValidationError
 
-from .. import errors
+from .. import errors, fees
 from ..block import EMPTY_TRIE_ROOT, Header
 from ..calls import BlockEnv
 from ..ordered_trie import ordered_trie_root
@@ -68,9 +69,9 @@ def build_block(
     preprocess(state, env, parent_hash)
     included, receipts, rejected = _execute_all(state, env, transactions, strict)
     gas_used = receipts[-1].cumulative_gas_used if receipts else 0
-    if not system_staking.end_block(state, env.number, env.coinbase, env.base_fee, included,
-                                    receipts) and env.base_fee and gas_used:
-        state.delta_balance(env.coinbase, env.base_fee * gas_used)
+    credit, paid = _fees(env, included, receipts)
+    if not system_staking.end_block(state, env.number, env.coinbase, credit, paid) and credit:
+        state.delta_balance(env.coinbase, credit)
     state.persist()
     header = Header(
         parent_hash=parent_hash, coinbase=env.coinbase, state_root=state.state_root,
@@ -89,6 +90,16 @@ def build_block(
 Rejection = tuple[Transaction, errors.ChainError]
 
 
+def _fees(env: BlockEnv, included: list[Transaction], receipts: list[Receipt],
+          ) -> tuple[int, int]:
+    """Return the block's base-fee part (py-evm burns it; it is credited back) and all fees."""
+    credit = sum(fees.lane_base_fee(tx.max_fee_per_gas, env.base_fee, env.free_lane) * r.gas_used
+                 for tx, r in zip(included, receipts, strict=True))
+    paid = sum(tx.effective_gas_price(env.base_fee) * r.gas_used
+               for tx, r in zip(included, receipts, strict=True))
+    return credit, paid
+
+
 def _execute_all(state: PragueState, env: BlockEnv, transactions: Iterable[Transaction],
                  strict: bool) -> tuple[list[Transaction], list[Receipt], list[Rejection]]:
     """Run the transactions in order; return those included, their receipts, the rest."""
@@ -96,15 +107,21 @@ def _execute_all(state: PragueState, env: BlockEnv, transactions: Iterable[Trans
     receipts: list[Receipt] = []
     rejected: list[Rejection] = []
     gas_used = 0
+    free_pairs: set[tuple[bytes, bytes | None]] = set()
     for tx in transactions:
+        free = fees.in_free_lane(tx.max_fee_per_gas, env.free_lane)
+        refusal = fees.free_lane_refusal((tx.sender, tx.to), tx.gas, env.free_lane,
+                                         free_pairs) if free else None
         if tx.gas > env.gas_limit - gas_used:
             outcome: Receipt | errors.ChainError = errors.GasLimitExceeded()
         else:
-            outcome = _apply(state, tx, gas_used)
+            outcome = refusal or _apply(state, tx, gas_used, free)
         if isinstance(outcome, Receipt):
             gas_used = outcome.cumulative_gas_used
             included.append(tx)
             receipts.append(outcome)
+            if free:
+                free_pairs.add((tx.sender, tx.to))
             continue
         if strict:
             raise errors.InvalidBlock(f"transaction {tx.hash.hex()}: {outcome}")
@@ -114,16 +131,28 @@ def _execute_all(state: PragueState, env: BlockEnv, transactions: Iterable[Trans
     return included, receipts, rejected
 
 
-def _apply(state: PragueState, tx: Transaction, gas_before: int) -> Receipt | errors.ChainError:
-    """Run one transaction; return its receipt, or the reason it cannot be included."""
+def _apply(state: PragueState, tx: Transaction, gas_before: int,
+           free: bool = False) -> Receipt | errors.ChainError:
+    """Run one transaction; return its receipt, or the reason it cannot be included.
+
+    A free-lane transaction runs with its own price as the base fee, so it pays that price
+    (which `_fees` credits to the pool) and no more.
+    """
     evm_tx = to_evm_transaction(tx)
     state.lock_changes()
     snapshot = state.snapshot()
+    # py-evm reads the base fee from the context for its check, the price and the burn alone.
+    context: Any = state.execution_context
+    block_base_fee = context._base_fee_per_gas
+    if free:
+        context._base_fee_per_gas = tx.max_fee_per_gas
     try:
         computation = state.apply_transaction(evm_tx)
     except ValidationError as exc:
         state.revert(snapshot)
         return validation_error(str(exc))
+    finally:
+        context._base_fee_per_gas = block_base_fee
     state.commit(snapshot)
     gas_used = FORK_VM.finalize_gas_used(evm_tx, computation)
     return Receipt(

@@ -29,9 +29,7 @@ from eth_typing import Address
 from .. import consensus, errors, staking
 from ..block import Header
 from ..errors import StakingError
-from ..receipt import Receipt
 from ..staking import Candidate, Delegation, Description, Params, StakingState, Unbonding
-from ..transaction import Transaction
 
 STAKING_ADDRESS = bytes.fromhex("0000000000000000000000000000000000001000")
 _ERROR_SELECTOR = keccak(b"Error(string)")[:4]
@@ -131,23 +129,19 @@ def save(vm_state: Any, state: StakingState) -> None:
 # --- the block hook -------------------------------------------------------------------------
 
 
-def end_block(vm_state: Any, number: int, producer: bytes, base_fee: int,
-              transactions: Sequence[Transaction], receipts: Sequence[Receipt]) -> bool:
+def end_block(vm_state: Any, number: int, producer: bytes, base_credit: int, fees: int) -> bool:
     """Distribute the block's fees and award, pay due withdrawals, rank at epoch boundaries.
 
     Returns False (touching nothing) when the chain has no staking contract. The tips are
-    already in the contract's balance (it is the execution coinbase); the base fee is credited
-    here, so no fee is burned.
+    already in the contract's balance (it is the execution coinbase); the base-fee part, which
+    py-evm burns, is credited here (`base_credit`), so no fee is burned. `fees` is all of them.
     """
     state = load(vm_state)
     if state is None:
         return False
     address = Address(STAKING_ADDRESS)
-    gas_used = sum(r.gas_used for r in receipts)
-    tips = sum(tx.effective_tip(base_fee) * r.gas_used
-               for tx, r in zip(transactions, receipts, strict=True))
-    vm_state.delta_balance(address, base_fee * gas_used)
-    state, payouts, minted = staking.end_block(state, number, producer, base_fee * gas_used + tips)
+    vm_state.delta_balance(address, base_credit)
+    state, payouts, minted = staking.end_block(state, number, producer, fees)
     vm_state.delta_balance(address, minted)
     for payout in payouts:
         vm_state.delta_balance(address, -payout.amount)

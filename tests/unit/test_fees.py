@@ -1,6 +1,16 @@
-"""The base fee rule (EIP-1559 with the minimum gas price as floor) and fee suggestions."""
+"""The base fee rule (EIP-1559 with the minimum gas price as floor), fee suggestions, and the
+free lane's limits."""
 
-from cmt_chain.fees import fee_percentiles, next_base_fee, suggested_tip
+from cmt_chain import errors
+from cmt_chain.fees import (
+    FreeLane,
+    fee_percentiles,
+    free_lane_refusal,
+    in_free_lane,
+    lane_base_fee,
+    next_base_fee,
+    suggested_tip,
+)
 
 GWEI = 10**9
 
@@ -32,3 +42,34 @@ def test_fee_percentiles_are_gas_weighted():
     assert fee_percentiles(tips, [10.0, 50.0, 90.0]) == [1, 10, 10]
     assert fee_percentiles([(1, 90), (10, 10)], [50.0, 95.0]) == [1, 10]
     assert fee_percentiles([], [50.0]) == [0]
+
+
+# --- the free lane ----------------------------------------------------------------------------
+
+LANE = FreeLane(min_gas_price=2 * 10**9, gas_limit=500_000, slots=2)
+ALICE, BOB, CAROL = b"\x01" * 20, b"\x02" * 20, b"\x03" * 20
+
+
+def test_free_lane_is_below_the_minimum_and_closed_without_slots():
+    assert in_free_lane(0, LANE) and in_free_lane(2 * 10**9 - 1, LANE)
+    assert not in_free_lane(2 * 10**9, LANE)
+    assert not in_free_lane(0, FreeLane(min_gas_price=2 * 10**9, slots=0))
+    assert not in_free_lane(0, FreeLane())  # no minimum, nothing is below it
+
+
+def test_free_lane_limits_per_block():
+    used: set = set()
+    assert free_lane_refusal((ALICE, BOB), 500_000, LANE, used) is None
+    assert isinstance(free_lane_refusal((ALICE, BOB), 500_001, LANE, used),
+                      errors.FreeLaneGasTooHigh)
+    used.add((ALICE, BOB))
+    assert isinstance(free_lane_refusal((ALICE, BOB), 21_000, LANE, used),
+                      errors.FreeLanePairUsed)
+    assert free_lane_refusal((ALICE, CAROL), 21_000, LANE, used) is None  # another recipient
+    used.add((ALICE, CAROL))
+    assert isinstance(free_lane_refusal((BOB, CAROL), 21_000, LANE, used), errors.FreeLaneFull)
+
+
+def test_free_lane_pays_its_own_price_not_the_base_fee():
+    assert lane_base_fee(10**9, 7 * 10**9, LANE) == 10**9
+    assert lane_base_fee(3 * 10**9, 7 * 10**9, LANE) == 7 * 10**9
