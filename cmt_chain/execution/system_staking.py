@@ -9,8 +9,7 @@ pending withdrawal and undistributed wei. `end_block` is the block-level hook `b
 after a block's transactions: fees and the minted award go to the validator set, due
 withdrawals are paid, and at epoch boundaries the next set is ranked.
 
-Storage layout (the one place it is defined): slot 0 holds the byte length of the RLP-encoded
-state, slots 1.. hold it in 32-byte words.
+The state is one RLP record (`encode_state`), kept in storage as `system_storage.py` lays out.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from .. import consensus, errors, staking
 from ..block import Header
 from ..errors import StakingError
 from ..staking import Candidate, Delegation, Description, Params, StakingState, Unbonding
+from .system_storage import blob_slots, load_blob, read_blob, save_blob
 
 STAKING_ADDRESS = bytes.fromhex("0000000000000000000000000000000000001000")
 _ERROR_SELECTOR = keccak(b"Error(string)")[:4]
@@ -94,36 +94,24 @@ def _int(value: bytes) -> int:
 
 def storage_slots(state: StakingState) -> tuple[tuple[int, int], ...]:
     """Return the (slot, value) pairs that store `state` (for genesis)."""
-    raw = encode_state(state)
-    words = [int.from_bytes(raw[i:i + 32].ljust(32, b"\0"), "big")
-             for i in range(0, len(raw), 32)]
-    return ((0, len(raw)), *((i + 1, w) for i, w in enumerate(words)))
+    return blob_slots(encode_state(state))
 
 
 def read_state(get_storage: Callable[[int], int]) -> StakingState | None:
     """Return the staking state stored in the contract (None when staking is off)."""
-    length = get_storage(0)
-    if not length:
-        return None
-    words = (get_storage(i + 1).to_bytes(32, "big") for i in range((length + 31) // 32))
-    return decode_state(b"".join(words)[:length])
+    raw = read_blob(get_storage)
+    return decode_state(raw) if raw is not None else None
 
 
 def load(vm_state: Any) -> StakingState | None:
     """Return the staking state held in a py-evm state."""
-    return read_state(lambda slot: vm_state.get_storage(Address(STAKING_ADDRESS), slot))
+    raw = load_blob(vm_state, STAKING_ADDRESS)
+    return decode_state(raw) if raw is not None else None
 
 
 def save(vm_state: Any, state: StakingState) -> None:
-    """Write `state` into the contract's storage, clearing words a shorter record left."""
-    address = Address(STAKING_ADDRESS)
-    old_words = (vm_state.get_storage(address, 0) + 31) // 32
-    slots = storage_slots(state)
-    for slot, value in slots:
-        if vm_state.get_storage(address, slot) != value:  # most words survive a block unchanged
-            vm_state.set_storage(address, slot, value)
-    for slot in range(len(slots), old_words + 1):
-        vm_state.set_storage(address, slot, 0)
+    """Write `state` into the contract's storage."""
+    save_blob(vm_state, STAKING_ADDRESS, encode_state(state))
 
 
 # --- the block hook -------------------------------------------------------------------------
