@@ -130,6 +130,8 @@ class FeesConfig:
     min_gas_price: int = 2 * GWEI
     free_lane_gas_limit: int = 500_000  # gas of a transaction priced below the minimum
     free_lane_slots: int = 100  # such transactions per block; 0 closes the free lane
+    sponsor_per_sender: int = 10  # sponsored calls per sender and contract per window; 0: off
+    sponsor_window: int = 100  # blocks
 
 
 @dataclass(frozen=True)
@@ -198,7 +200,7 @@ _POSITIVE = {
     "rpc.gas_cap", "rpc.evm_timeout", "rpc.filter_timeout", "mining.interval",
     "txpool.account_slots", "txpool.global_slots", "txpool.max_tx_size", "rpc.max_subscriptions",
     "staking.epoch_length", "staking.max_validators", "staking.blocks_per_year",
-    "staking.self_stake_bps", "staking.absence_limit",
+    "staking.self_stake_bps", "staking.absence_limit", "fees.sponsor_window",
 }
 
 

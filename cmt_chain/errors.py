@@ -148,6 +148,18 @@ class FreeLanePairUsed(TxRejected):
     message = "free lane: one low-price transaction per sender and recipient per block"
 
 
+class SponsorDepositTooLow(TxRejected):
+    """Raised (to the block builder) when a sponsor's deposit cannot pay a sponsored call."""
+
+    message = "sponsor's deposit too low"
+
+
+class SponsorRateLimited(TxRejected):
+    """Raised (to the block builder) when a sender has used up its sponsored calls for now."""
+
+    message = "sponsored calls rate limit reached for this sender"
+
+
 class TxPoolFull(TxRejected):
     """Raised when the pool is full and the transaction is not better than the cheapest."""
 
@@ -286,6 +298,15 @@ class StakingError(ChainError):
     """Raised when a staking operation breaks a DPoS rule; the detail says which."""
 
     message = "staking"
+
+    def __str__(self) -> str:
+        return self.detail or self.message
+
+
+class SponsorshipError(ChainError):
+    """Raised when a sponsorship operation breaks a rule; the detail says which."""
+
+    message = "sponsorship"
 
     def __str__(self) -> str:
         return self.detail or self.message

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from . import execution, staking
+from . import execution, fees, staking
 from .accounts import dev_accounts
 from .block import EMPTY_TRIE_ROOT, ZERO_ADDRESS, ZERO_HASH, Block, Header
 from .config import Config, StakingConfig
@@ -57,6 +57,12 @@ def genesis_accounts(config: Config, local_validators: tuple[bytes, ...] = (),
         accounts[execution.STAKING_ADDRESS] = execution.GenesisAccount(
             execution.STAKING_ADDRESS, balance=staking.total_staked(state), nonce=1,
             code=SYSTEM_CODE, storage=execution.staking_storage(state))
+    if config.fees.sponsor_per_sender:
+        book = fees.SponsorBook(fees.SponsorLimits(config.fees.sponsor_per_sender,
+                                                   config.fees.sponsor_window))
+        accounts[execution.SPONSOR_ADDRESS] = execution.GenesisAccount(
+            execution.SPONSOR_ADDRESS, nonce=1, code=SYSTEM_CODE,
+            storage=execution.sponsor_storage(book))
     return list(accounts.values())
 
 

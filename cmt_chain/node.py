@@ -79,7 +79,7 @@ class Node:
         self.pool = TxPool(config.txpool, PoolLimits(
             chain_id=config.network.chain_id, block_gas_limit=config.genesis.gas_limit,
             min_gas_price=config.fees.min_gas_price, free_lane=self.chain.free_lane),
-            self._account_state)
+            self._account_state, self._sponsorship)
         self.executor: Executor = ThreadExecutor(store)
         self.producer = Producer(self.chain, self.pool, config.mining,
                                  (validator_key, *extra_keys), self.events, self.executor)
@@ -131,6 +131,18 @@ class Node:
             known = self._head_reader.nonce(address), self._head_reader.balance(address)
             self._accounts[address] = known
         return known
+
+    def _sponsorship(self, tx: Transaction) -> tuple[bool, errors.ChainError | None]:
+        """Return whether a zero-priced call has a sponsor, and why it cannot pay at the head."""
+        reader = self.chain.state_at(self.chain.head)
+        book = execution.read_book(
+            lambda slot: reader.storage(execution.SPONSOR_ADDRESS, slot))
+        sponsor = fees.sponsor_for_call(book, tx.to, tx.data) if book is not None else None
+        if book is None or sponsor is None:
+            return False, None
+        return True, fees.sponsorship_refusal(
+            book, sponsor, tx.sender, tx.gas, self.chain.next_base_fee(self.chain.head),
+            self.chain.head.number + 1)
 
     def resolve(self, ref: BlockRef) -> Header:
         """Return the header a BlockRef names; raise UnknownBlock if there is none."""

@@ -50,6 +50,10 @@ class _SenderTxs:
     by_nonce: dict[int, Transaction] = field(default_factory=dict)
 
 
+# For a zero-priced call: whether a sponsor covers it, and why that sponsor cannot pay now.
+Sponsorship = Callable[[Transaction], tuple[bool, errors.ChainError | None]]
+
+
 @dataclass(frozen=True)
 class PoolLimits:
     chain_id: int
@@ -61,10 +65,12 @@ class PoolLimits:
 class TxPool:
     """Pending and queued transactions, by sender and nonce."""
 
-    def __init__(self, config: TxpoolConfig, limits: PoolLimits, account_state: AccountState):
+    def __init__(self, config: TxpoolConfig, limits: PoolLimits, account_state: AccountState,
+                 sponsorship: Sponsorship = lambda tx: (False, None)):
         self.config = config
         self.limits = limits
         self._account_state = account_state
+        self._sponsorship = sponsorship
         self._senders: dict[bytes, _SenderTxs] = {}
         self._by_hash: dict[bytes, Transaction] = {}
 
@@ -121,6 +127,13 @@ class TxPool:
             raise errors.TipAboveFeeCap(
                 f"maxPriorityFeePerGas: {tx.max_priority_fee_per_gas}, "
                 f"maxFeePerGas: {tx.max_fee_per_gas}")
+        if tx.max_fee_per_gas == 0 and tx.to is not None:
+            sponsored, refusal = self._sponsorship(tx)
+            if sponsored and refusal is None:
+                return  # a sponsor pays; the builder applies its deposit and rate limits
+            lane = limits.free_lane
+            if refusal is not None and (tx.gas > lane.gas_limit or not fees.in_free_lane(0, lane)):
+                raise refusal  # nor can the free lane take it
         if fees.in_free_lane(tx.max_fee_per_gas, limits.free_lane):
             if tx.gas > limits.free_lane.gas_limit:
                 raise errors.FreeLaneGasTooHigh(
@@ -220,7 +233,8 @@ class TxPool:
         for order, (sender, bucket) in enumerate(self._senders.items()):
             executable, _ = self._split(sender, bucket)
             executable = [tx for tx in executable if tx.max_fee_per_gas >= base_fee
-                          or fees.in_free_lane(tx.max_fee_per_gas, self.limits.free_lane)]
+                          or fees.in_free_lane(tx.max_fee_per_gas, self.limits.free_lane)
+                          or tx.max_fee_per_gas == 0]  # a sponsored call
             if executable:
                 runs[sender] = executable
                 heapq.heappush(heap, (-executable[0].effective_tip(base_fee), order, sender))

@@ -29,7 +29,7 @@ from ..receipt import Receipt, combine_blooms
 from ..storage.kv import Store
 from ..storage.state import StateOverlay
 from ..transaction import Transaction
-from . import system_staking
+from . import system_sponsor, system_staking
 from .vm import FORK_VM, evm_log, make_state, preprocess, to_evm_transaction, validation_error
 
 MIN_TX_GAS = 21_000
@@ -67,11 +67,11 @@ def build_block(
     overlay = StateOverlay(store)
     state = make_state(overlay, parent_state_root, env)
     preprocess(state, env, parent_hash)
-    included, receipts, rejected = _execute_all(state, env, transactions, strict)
+    included, receipts, rejected, tally = _execute_all(state, env, transactions, strict)
     gas_used = receipts[-1].cumulative_gas_used if receipts else 0
-    credit, paid = _fees(env, included, receipts)
-    if not system_staking.end_block(state, env.number, env.coinbase, credit, paid) and credit:
-        state.delta_balance(env.coinbase, credit)
+    if not system_staking.end_block(state, env.number, env.coinbase, tally.credit,
+                                    tally.paid) and tally.credit:
+        state.delta_balance(env.coinbase, tally.credit)
     state.persist()
     header = Header(
         parent_hash=parent_hash, coinbase=env.coinbase, state_root=state.state_root,
@@ -90,28 +90,25 @@ def build_block(
 Rejection = tuple[Transaction, errors.ChainError]
 
 
-def _fees(env: BlockEnv, included: list[Transaction], receipts: list[Receipt],
-          ) -> tuple[int, int]:
-    """Return the block's base-fee part (py-evm burns it; it is credited back) and all fees."""
-    credit = sum(fees.lane_base_fee(tx.max_fee_per_gas, env.base_fee, env.free_lane) * r.gas_used
-                 for tx, r in zip(included, receipts, strict=True))
-    paid = sum(tx.effective_gas_price(env.base_fee) * r.gas_used
-               for tx, r in zip(included, receipts, strict=True))
-    return credit, paid
+@dataclass(slots=True)
+class _FeeTally:
+    credit: int = 0  # the base-fee part py-evm burns, credited back (nothing is burned)
+    paid: int = 0  # every fee of the block, sponsors' included
 
 
 def _execute_all(state: PragueState, env: BlockEnv, transactions: Iterable[Transaction],
-                 strict: bool) -> tuple[list[Transaction], list[Receipt], list[Rejection]]:
-    """Run the transactions in order; return those included, their receipts, the rest."""
+                 strict: bool) -> tuple[list[Transaction], list[Receipt], list[Rejection],
+                                        _FeeTally]:
+    """Run the transactions in order; return those included, their receipts, the rest, and
+    the fees they paid."""
     included: list[Transaction] = []
     receipts: list[Receipt] = []
     rejected: list[Rejection] = []
     gas_used = 0
-    free_pairs: set[tuple[bytes, bytes | None]] = set()
+    free_pairs: Pairs = set()
+    tally = _FeeTally()
     for tx in transactions:
-        free = fees.in_free_lane(tx.max_fee_per_gas, env.free_lane)
-        refusal = fees.free_lane_refusal((tx.sender, tx.to), tx.gas, env.free_lane,
-                                         free_pairs) if free else None
+        sponsored, free, refusal = _lane(state, env, tx, free_pairs)
         if tx.gas > env.gas_limit - gas_used:
             outcome: Receipt | errors.ChainError = errors.GasLimitExceeded()
         else:
@@ -120,7 +117,8 @@ def _execute_all(state: PragueState, env: BlockEnv, transactions: Iterable[Trans
             gas_used = outcome.cumulative_gas_used
             included.append(tx)
             receipts.append(outcome)
-            if free:
+            _count_fees(state, env, tx, outcome.gas_used, sponsored, tally)
+            if free and not sponsored:
                 free_pairs.add((tx.sender, tx.to))
             continue
         if strict:
@@ -128,7 +126,37 @@ def _execute_all(state: PragueState, env: BlockEnv, transactions: Iterable[Trans
         rejected.append((tx, outcome))
         if env.gas_limit - gas_used < MIN_TX_GAS:
             break  # the block is full
-    return included, receipts, rejected
+    return included, receipts, rejected, tally
+
+
+Pairs = set[tuple[bytes, bytes | None]]
+
+
+def _lane(state: PragueState, env: BlockEnv, tx: Transaction,
+          free_pairs: Pairs) -> tuple[bool, bool, errors.ChainError | None]:
+    """Return whether a sponsor pays for `tx`, whether it runs free, and why it cannot join.
+
+    A zero-priced call to a sponsored function is paid by its sponsor; when the sponsor cannot
+    pay now (deposit, rate limit), or for any other transaction priced below the minimum, the
+    free lane's limits apply.
+    """
+    sponsor, refusal = system_sponsor.sponsor_check(state, tx, env.base_fee, env.number)
+    if sponsor is not None and refusal is None:
+        return True, True, None
+    if not fees.in_free_lane(tx.max_fee_per_gas, env.free_lane):
+        return False, False, refusal
+    lane_refusal = fees.free_lane_refusal((tx.sender, tx.to), tx.gas, env.free_lane, free_pairs)
+    return False, True, (refusal or lane_refusal) if lane_refusal else None
+
+
+def _count_fees(state: PragueState, env: BlockEnv, tx: Transaction, gas_used: int,
+                sponsored: bool, tally: _FeeTally) -> None:
+    """Add a transaction's fees to the tally; charge its sponsor, if any."""
+    if sponsored:  # the sender paid nothing; the deposit pays the base fee
+        tally.paid += system_sponsor.charge(state, tx, env.base_fee * gas_used, env.number)
+        return
+    tally.credit += fees.lane_base_fee(tx.max_fee_per_gas, env.base_fee, env.free_lane) * gas_used
+    tally.paid += tx.effective_gas_price(env.base_fee) * gas_used
 
 
 def _apply(state: PragueState, tx: Transaction, gas_before: int,

@@ -162,7 +162,7 @@ class _Call:
     def log(self, signature: str, indexed: Sequence[bytes], types: list[str],
             values: list[Any]) -> None:
         topics = [_event(signature), *(_topic(a) for a in indexed)]
-        self.computation.add_log_entry(Address(STAKING_ADDRESS), topics,
+        self.computation.add_log_entry(Address(self.computation.msg.storage_address), topics,
                                        abi_encode(types, values))
 
 

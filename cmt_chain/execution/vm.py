@@ -21,6 +21,7 @@ from .. import errors
 from ..calls import BlockEnv
 from ..receipt import Log
 from ..transaction import Transaction
+from .system_sponsor import SPONSOR_ADDRESS, sponsor_precompile
 from .system_staking import STAKING_ADDRESS, staking_precompile
 
 FORK_VM = PragueVM
@@ -31,7 +32,8 @@ class CmtComputation(PragueComputation):
     """Prague's computation with the CMT system contracts as extra precompiles."""
 
     _precompiles = {**PragueComputation.get_precompiles(),
-                    Address(STAKING_ADDRESS): staking_precompile}
+                    Address(STAKING_ADDRESS): staking_precompile,
+                    Address(SPONSOR_ADDRESS): sponsor_precompile}
 
 
 class CmtState(PragueState):

@@ -9,8 +9,6 @@ validator whose key is nowhere misses its turns and is deactivated; a contract a
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,25 +21,17 @@ from web3.exceptions import ContractLogicError
 
 from cmt_chain import consensus
 from cmt_chain.block import EMPTY_TRIE_ROOT, Header
-from tests.e2e.helpers import AWARD, CMT, MNEMONIC, STAKING, dev_account, receipt
-from tests.nodeproc import ROOT, NodeProcess
+from tests.e2e.helpers import (
+    AWARD,
+    CMT,
+    MNEMONIC,
+    STAKING,
+    compile_solidity,
+    dev_account,
+    receipt,
+)
+from tests.nodeproc import NodeProcess
 
-SOLC = ROOT / "tests/js/node_modules/solc"
-COMPILE = """
-const fs = require('fs'); const solc = require(process.argv[1]);
-const sources = {};
-for (const f of process.argv.slice(2)) sources[f] = {content: fs.readFileSync(f, 'utf8')};
-const out = JSON.parse(solc.compile(JSON.stringify({language: 'Solidity', sources, settings: {
-  evmVersion: 'prague', outputSelection: {'*': {'*': ['abi', 'evm.bytecode.object']}}}})));
-const errors = (out.errors || []).filter((e) => e.severity === 'error');
-if (errors.length) {
-  console.error(errors.map((e) => e.formattedMessage).join('\\n')); process.exit(1);
-}
-const result = {}; for (const f in out.contracts) for (const n in out.contracts[f])
-  result[n] = {abi: out.contracts[f][n].abi,
-               bytecode: '0x' + out.contracts[f][n].evm.bytecode.object};
-console.log(JSON.stringify(result));
-"""
 GATE = """// SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 import "contracts/src/system/IStaking.sol";
@@ -58,14 +48,9 @@ DEV_VALIDATOR = Account.from_mnemonic(MNEMONIC, account_path="m/44'/60'/1'/0/0")
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Compile IStaking.sol (and a contract using it) with the pinned solc, as a dApp would."""
-    if not (SOLC / "package.json").exists():
-        pytest.fail("tests/js/node_modules/solc is missing: run npm ci --prefix tests/js")
     gate = tmp_path_factory.mktemp("gate") / "Gate.sol"
     gate.write_text(GATE)
-    done = subprocess.run(["node", "-e", COMPILE, str(SOLC), "contracts/src/system/IStaking.sol",
-                           str(gate)], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return compile_solidity("contracts/src/system/IStaking.sol", str(gate))
 
 
 def write_config(path: Path, staking: str, extra_keys: list[str]) -> Path:
