@@ -51,6 +51,7 @@ class Chain:
         self.events = events
         self._blocks: OrderedDict[bytes, Block] = OrderedDict()
         self._receipts: OrderedDict[bytes, tuple[Receipt, ...]] = OrderedDict()
+        self._sets: OrderedDict[bytes, tuple[bytes, ...]] = OrderedDict()
         self.genesis, self.validators = self._open_or_initialise()
         head_hash = self.db.head_hash()
         assert head_hash is not None
@@ -241,8 +242,14 @@ class Chain:
 
         A chain without staking keeps its genesis validators.
         """
-        state = self.staking_at(parent)
-        return state.active if state is not None else self.validators
+        cached = self._sets.get(parent.hash)
+        if cached is None:
+            state = self.staking_at(parent)
+            cached = state.active if state is not None else self.validators
+            self._sets[parent.hash] = cached
+            while len(self._sets) > 16:  # reading the set costs a few storage walks
+                self._sets.popitem(last=False)
+        return cached
 
 
 def consensus_randao(parent: Header) -> bytes:
