@@ -14,16 +14,13 @@ from collections.abc import Callable
 from typing import Any
 
 import rlp
-from eth.exceptions import WriteProtection
-from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
-from eth_hash.auto import keccak
 from eth_typing import Address
 
 from .. import errors, fees
 from ..fees import Sponsor, SponsorBook, SponsorLimits, SponsorUse
 from ..transaction import Transaction
-from .system_staking import _address, _arg_types, _Call, revert_with
+from .system_abi import Call, SystemContract, View, Writer, address_arg
 from .system_storage import blob_slots, load_blob, read_blob, save_blob
 
 SPONSOR_ADDRESS = bytes.fromhex("0000000000000000000000000000000000001001")
@@ -105,92 +102,65 @@ def charge(vm_state: Any, tx: Transaction, amount: int, height: int) -> int:
 # --- the precompile -------------------------------------------------------------------------
 
 
-def _register(book: SponsorBook, call: _Call) -> SponsorBook:
+def _register(book: SponsorBook, call: Call) -> SponsorBook:
     target, selectors = call.args
-    book = fees.register_sponsor(book, call.sender, _address(target), tuple(selectors),
+    book = fees.register_sponsor(book, call.sender, address_arg(target), tuple(selectors),
                                  call.value)
-    found = fees.sponsor_of(book, _address(target))
+    found = fees.sponsor_of(book, address_arg(target))
     assert found is not None
-    call.log("SponsorRegistered(address,address,bytes4[],uint256)", [_address(target)],
+    call.log("SponsorRegistered(address,address,bytes4[],uint256)", [address_arg(target)],
              ["address", "bytes4[]", "uint256"], [found.manager, list(found.selectors),
                                                   call.value])
     return book
 
 
-def _deposit(book: SponsorBook, call: _Call) -> SponsorBook:
+def _deposit(book: SponsorBook, call: Call) -> SponsorBook:
     (target,) = call.args
-    book = fees.top_up_sponsor(book, _address(target), call.value)
-    call.log("SponsorDeposited(address,address,uint256)", [_address(target)],
+    book = fees.top_up_sponsor(book, address_arg(target), call.value)
+    call.log("SponsorDeposited(address,address,uint256)", [address_arg(target)],
              ["address", "uint256"], [call.sender, call.value])
     return book
 
 
-def _withdraw(book: SponsorBook, call: _Call) -> SponsorBook:
+def _withdraw(book: SponsorBook, call: Call) -> SponsorBook:
     if call.value:
         raise errors.SponsorshipError("this function does not accept CMT")
     target, amount = call.args
-    book = fees.withdraw_sponsor(book, call.sender, _address(target), amount)
+    book = fees.withdraw_sponsor(book, call.sender, address_arg(target), amount)
     call.computation.state.delta_balance(Address(SPONSOR_ADDRESS), -amount)
     call.computation.state.delta_balance(Address(call.sender), amount)
-    call.log("SponsorWithdrawn(address,address,uint256)", [_address(target)],
+    call.log("SponsorWithdrawn(address,address,uint256)", [address_arg(target)],
              ["address", "uint256"], [call.sender, amount])
     return book
 
 
 def _view_sponsor(book: SponsorBook, args: tuple[Any, ...], height: int) -> bytes:
-    found = fees.sponsor_of(book, _address(args[0]))
+    found = fees.sponsor_of(book, address_arg(args[0]))
     return abi_encode(["address", "uint256", "bytes4[]"],
                       [found.manager, found.deposit, list(found.selectors)] if found
                       else [b"\0" * 20, 0, []])
 
 
 def _view_uses(book: SponsorBook, args: tuple[Any, ...], height: int) -> bytes:
-    used = fees.sponsored_uses(book, _address(args[0]), _address(args[1]), height)
+    used = fees.sponsored_uses(book, address_arg(args[0]), address_arg(args[1]), height)
     return abi_encode(["uint256", "uint256", "uint256"],
                       [used, book.limits.per_sender, book.limits.window])
 
 
-WRITES: dict[str, Callable[[SponsorBook, _Call], SponsorBook]] = {
-    "register(address,bytes4[])": _register,
-    "deposit(address)": _deposit,
-    "withdrawDeposit(address,uint256)": _withdraw,
+WRITES: dict[str, tuple[Writer, int]] = {
+    "register(address,bytes4[])": (_register, GAS_WRITE),
+    "deposit(address)": (_deposit, GAS_WRITE),
+    "withdrawDeposit(address,uint256)": (_withdraw, GAS_WRITE),
 }
-VIEWS: dict[str, Callable[[SponsorBook, tuple[Any, ...], int], bytes]] = {
+VIEWS: dict[str, View] = {
     "sponsorOf(address)": _view_sponsor,
     "sponsoredUses(address,address)": _view_uses,
 }
-_SELECTORS = {keccak(sig.encode())[:4]: sig for sig in [*WRITES, *VIEWS]}
 
 
-def sponsor_precompile(computation: Any) -> Any:
-    """Run one call to the sponsorship contract."""
-    msg = computation.msg
-    if msg.storage_address != SPONSOR_ADDRESS:
-        revert_with(computation, "the sponsorship contract cannot be delegate-called")
-    signature = _SELECTORS.get(bytes(msg.data[:4]))
-    if signature is None:
-        revert_with(computation, "unknown sponsorship function")
-    assert signature is not None
-    try:
-        args = tuple(abi_decode(_arg_types(signature), bytes(msg.data[4:])))
-    except Exception:  # eth-abi raises several types for short or malformed data
-        revert_with(computation, "malformed arguments")
-    book = load(computation.state)
-    if book is None:
-        revert_with(computation, "sponsorship is not enabled on this chain")
-    assert book is not None
-    if signature in VIEWS:
-        computation.consume_gas(GAS_VIEW, reason="sponsorship view")
-        if msg.value:
-            revert_with(computation, "this function does not accept CMT")
-        computation.output = VIEWS[signature](book, args, computation.state.block_number)
-        return computation
-    computation.consume_gas(GAS_WRITE, reason=f"sponsorship {signature}")
-    if msg.is_static:
-        raise WriteProtection("cannot change sponsorships in a static call")
-    try:
-        book = WRITES[signature](book, _Call(computation, args))
-    except errors.SponsorshipError as exc:
-        revert_with(computation, str(exc))
-    save_blob(computation.state, SPONSOR_ADDRESS, encode_book(book))
-    return computation
+def _save(vm_state: Any, book: SponsorBook) -> None:
+    save_blob(vm_state, SPONSOR_ADDRESS, encode_book(book))
+
+
+SPONSORSHIP = SystemContract(SPONSOR_ADDRESS, "sponsorship", WRITES, VIEWS, GAS_VIEW, load, _save,
+                             errors.SponsorshipError)

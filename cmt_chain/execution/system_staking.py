@@ -19,20 +19,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import rlp
-from eth.exceptions import Revert, WriteProtection
-from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
-from eth_hash.auto import keccak
 from eth_typing import Address
 
 from .. import consensus, errors, staking
 from ..block import Header
 from ..errors import StakingError
 from ..staking import Candidate, Delegation, Description, Params, StakingState, Unbonding
+from .system_abi import Call, SystemContract, View, Writer, address_arg
+from .system_abi import call_data as abi_call_data
 from .system_storage import blob_slots, load_blob, read_blob, save_blob
 
 STAKING_ADDRESS = bytes.fromhex("0000000000000000000000000000000000001000")
-_ERROR_SELECTOR = keccak(b"Error(string)")[:4]
 
 # Gas charged on top of the transaction's intrinsic gas (the reference charged fixed amounts too).
 GAS_WRITE = 60_000  # declare, update, withdraw candidacy, delegate, withdraw
@@ -141,37 +139,12 @@ def end_block(vm_state: Any, number: int, producer: bytes, base_credit: int, fee
 # --- the precompile -------------------------------------------------------------------------
 
 
-def _event(signature: str) -> int:
-    return int.from_bytes(keccak(signature.encode()), "big")
-
-
-def _topic(address: bytes) -> int:
-    return int.from_bytes(address, "big")
-
-
-class _Call:
-    """One call to the contract: its sender, value, height, state and arguments."""
-
-    def __init__(self, computation: Any, args: tuple[Any, ...]) -> None:
-        self.computation = computation
-        self.sender: bytes = computation.msg.sender
-        self.value: int = computation.msg.value
-        self.height: int = computation.state.block_number
-        self.args = args
-
-    def log(self, signature: str, indexed: Sequence[bytes], types: list[str],
-            values: list[Any]) -> None:
-        topics = [_event(signature), *(_topic(a) for a in indexed)]
-        self.computation.add_log_entry(Address(self.computation.msg.storage_address), topics,
-                                       abi_encode(types, values))
-
-
-def _no_value(call: _Call) -> None:
+def _no_value(call: Call) -> None:
     if call.value:
         raise StakingError("this function does not accept CMT")
 
 
-def _declare(state: StakingState, call: _Call) -> StakingState:
+def _declare(state: StakingState, call: Call) -> StakingState:
     max_amount, rate, *texts = call.args
     state = staking.declare(state, call.sender, max_amount, rate, Description(*texts),
                             call.value, call.height)
@@ -180,7 +153,7 @@ def _declare(state: StakingState, call: _Call) -> StakingState:
     return state
 
 
-def _update(state: StakingState, call: _Call) -> StakingState:
+def _update(state: StakingState, call: Call) -> StakingState:
     max_amount, rate, *texts = call.args
     state = staking.update(state, call.sender, max_amount or None, rate, Description(*texts),
                            call.value)
@@ -191,15 +164,15 @@ def _update(state: StakingState, call: _Call) -> StakingState:
     return state
 
 
-def _withdraw_candidacy(state: StakingState, call: _Call) -> StakingState:
+def _withdraw_candidacy(state: StakingState, call: Call) -> StakingState:
     _no_value(call)
     state = staking.withdraw_candidacy(state, call.sender, call.height)
     call.log("CandidacyWithdrawn(address)", [call.sender], [], [])
     return state
 
 
-def _toggle(active: bool) -> Callable[[StakingState, _Call], StakingState]:
-    def apply(state: StakingState, call: _Call) -> StakingState:
+def _toggle(active: bool) -> Callable[[StakingState, Call], StakingState]:
+    def apply(state: StakingState, call: Call) -> StakingState:
         _no_value(call)
         state = staking.set_active(state, call.sender, active)
         name = "CandidacyActivated" if active else "CandidacyDeactivated"
@@ -208,34 +181,34 @@ def _toggle(active: bool) -> Callable[[StakingState, _Call], StakingState]:
     return apply
 
 
-def _set_comp_rate(state: StakingState, call: _Call) -> StakingState:
+def _set_comp_rate(state: StakingState, call: Call) -> StakingState:
     _no_value(call)
     delegator, rate = call.args
-    state = staking.set_comp_rate(state, call.sender, _address(delegator), rate)
-    call.log("CompRateSet(address,address,uint16)", [call.sender, _address(delegator)],
+    state = staking.set_comp_rate(state, call.sender, address_arg(delegator), rate)
+    call.log("CompRateSet(address,address,uint16)", [call.sender, address_arg(delegator)],
              ["uint16"], [rate])
     return state
 
 
-def _delegate(state: StakingState, call: _Call) -> StakingState:
+def _delegate(state: StakingState, call: Call) -> StakingState:
     (validator,) = call.args
-    state = staking.delegate(state, call.sender, _address(validator), call.value)
-    call.log("Delegated(address,address,uint256)", [call.sender, _address(validator)],
+    state = staking.delegate(state, call.sender, address_arg(validator), call.value)
+    call.log("Delegated(address,address,uint256)", [call.sender, address_arg(validator)],
              ["uint256"], [call.value])
     return state
 
 
-def _withdraw(state: StakingState, call: _Call) -> StakingState:
+def _withdraw(state: StakingState, call: Call) -> StakingState:
     _no_value(call)
     validator, amount = call.args
-    state = staking.withdraw(state, call.sender, _address(validator), amount, call.height)
+    state = staking.withdraw(state, call.sender, address_arg(validator), amount, call.height)
     call.log("WithdrawRequested(address,address,uint256,uint256)",
-             [call.sender, _address(validator)], ["uint256", "uint256"],
+             [call.sender, address_arg(validator)], ["uint256", "uint256"],
              [amount, call.height + state.params.unbonding_blocks])
     return state
 
 
-def _report_double_sign(state: StakingState, call: _Call) -> StakingState:
+def _report_double_sign(state: StakingState, call: Call) -> StakingState:
     """Check two sealed headers for one height by one validator, then slash it."""
     _no_value(call)
     header1, seal1, header2, seal2 = call.args
@@ -255,12 +228,7 @@ def _report_double_sign(state: StakingState, call: _Call) -> StakingState:
     return state
 
 
-def _address(text: str) -> bytes:
-    return bytes.fromhex(text[2:])
-
-
 _TEXTS = "string,string,string,string,string"
-Writer = Callable[[StakingState, _Call], StakingState]
 WRITES: dict[str, tuple[Writer, int]] = {
     f"declareCandidacy(uint256,uint16,{_TEXTS})": (_declare, GAS_WRITE),
     f"updateCandidacy(uint256,uint16,{_TEXTS})": (_update, GAS_WRITE),
@@ -274,8 +242,8 @@ WRITES: dict[str, tuple[Writer, int]] = {
 }
 
 
-def _view_candidate(state: StakingState, args: tuple[Any, ...]) -> bytes:
-    address = _address(args[0])
+def _view_candidate(state: StakingState, args: tuple[Any, ...], height: int) -> bytes:
+    address = address_arg(args[0])
     found = staking.candidate(state, address)
     roles = {"Candidate": 1, "Validator": 2, "Backup Validator": 3}
     if found is None:
@@ -288,9 +256,9 @@ def _view_candidate(state: StakingState, args: tuple[Any, ...]) -> bytes:
          found.description.name])
 
 
-def _view_delegation(state: StakingState, args: tuple[Any, ...]) -> bytes:
-    found = staking.delegation(state, _address(args[0]), _address(args[1]))
-    owner = staking.candidate(state, _address(args[1]))
+def _view_delegation(state: StakingState, args: tuple[Any, ...], height: int) -> bytes:
+    found = staking.delegation(state, address_arg(args[0]), address_arg(args[1]))
+    owner = staking.candidate(state, address_arg(args[1]))
     rate = (found.comp_rate if found and found.comp_rate is not None
             else owner.comp_rate if owner else 0)
     return abi_encode(["uint256", "uint256", "uint16", "uint256"],
@@ -298,75 +266,30 @@ def _view_delegation(state: StakingState, args: tuple[Any, ...]) -> bytes:
                       else [0, 0, rate, 0])
 
 
-def _view_pending(state: StakingState, args: tuple[Any, ...]) -> bytes:
-    pending = staking.pending_withdrawals(state, _address(args[0]))
+def _view_pending(state: StakingState, args: tuple[Any, ...], height: int) -> bytes:
+    pending = staking.pending_withdrawals(state, address_arg(args[0]))
     return abi_encode(["uint256", "uint256"], [sum(u.amount for u in pending),
                                                min((u.release_at for u in pending), default=0)])
 
 
-VIEWS: dict[str, Callable[[StakingState, tuple[Any, ...]], bytes]] = {
+VIEWS: dict[str, View] = {
     "candidate(address)": _view_candidate,
     "delegation(address,address)": _view_delegation,
-    "validators()": lambda state, _: abi_encode(
+    "validators()": lambda state, _, __: abi_encode(
         ["address[]", "address[]"], [list(state.active), list(state.backups)]),
     "pendingWithdrawal(address)": _view_pending,
-    "totalMinted()": lambda state, _: abi_encode(["uint256"], [state.minted]),
-    "isValidator(address)": lambda state, args: abi_encode(
-        ["bool"], [_address(args[0]) in state.active + state.backups]),
+    "totalMinted()": lambda state, _, __: abi_encode(["uint256"], [state.minted]),
+    "isValidator(address)": lambda state, args, _: abi_encode(
+        ["bool"], [address_arg(args[0]) in state.active + state.backups]),
 }
 
 
-def _arg_types(signature: str) -> list[str]:
-    inner = signature[signature.index("(") + 1:-1]
-    return inner.split(",") if inner else []
-
-
-_SELECTORS: dict[bytes, str] = {keccak(sig.encode())[:4]: sig for sig in [*WRITES, *VIEWS]}
-
-
-def revert_with(computation: Any, reason: str) -> None:
-    """Revert the call with Solidity's Error(string) data, as `require` does."""
-    computation.output = _ERROR_SELECTOR + abi_encode(["string"], [reason])
-    raise Revert(reason)
-
-
-def staking_precompile(computation: Any) -> Any:
-    """Run one call to the staking contract (the precompile py-evm dispatches to)."""
-    msg = computation.msg
-    if msg.storage_address != STAKING_ADDRESS:
-        revert_with(computation, "the staking contract cannot be delegate-called")
-    signature = _SELECTORS.get(bytes(msg.data[:4]))
-    if signature is None:
-        revert_with(computation, "unknown staking function")
-    assert signature is not None
-    try:
-        args = tuple(abi_decode(_arg_types(signature), bytes(msg.data[4:])))
-    except Exception:  # eth-abi raises several types for short or malformed data
-        revert_with(computation, "malformed arguments")
-    state = load(computation.state)
-    if state is None:
-        revert_with(computation, "staking is not enabled on this chain")
-    assert state is not None
-    if signature in VIEWS:
-        computation.consume_gas(GAS_VIEW, reason="staking view")
-        if msg.value:
-            revert_with(computation, "this function does not accept CMT")
-        computation.output = VIEWS[signature](state, args)
-        return computation
-    writer, gas = WRITES[signature]
-    computation.consume_gas(gas, reason=f"staking {signature}")
-    if msg.is_static:
-        raise WriteProtection("cannot change staking state in a static call")
-    try:
-        state = writer(state, _Call(computation, args))
-    except StakingError as exc:
-        revert_with(computation, str(exc))
-    save(computation.state, state)
-    return computation
+STAKING = SystemContract(STAKING_ADDRESS, "staking", WRITES, VIEWS, GAS_VIEW, load, save,
+                         StakingError)
 
 
 def call_data(signature: str, args: Sequence[Any]) -> bytes:
     """Return the calldata of a staking function (a key of WRITES or VIEWS) with `args`."""
     if signature not in WRITES and signature not in VIEWS:
         raise KeyError(signature)
-    return keccak(signature.encode())[:4] + abi_encode(_arg_types(signature), list(args))
+    return abi_call_data(signature, args)

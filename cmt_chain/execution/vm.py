@@ -21,8 +21,8 @@ from .. import errors
 from ..calls import BlockEnv
 from ..receipt import Log
 from ..transaction import Transaction
-from .system_sponsor import SPONSOR_ADDRESS, sponsor_precompile
-from .system_staking import STAKING_ADDRESS, staking_precompile
+from .system_sponsor import SPONSOR_ADDRESS, SPONSORSHIP
+from .system_staking import STAKING, STAKING_ADDRESS
 
 FORK_VM = PragueVM
 BUILDER: Any = FORK_VM.get_transaction_builder()
@@ -32,8 +32,8 @@ class CmtComputation(PragueComputation):
     """Prague's computation with the CMT system contracts as extra precompiles."""
 
     _precompiles = {**PragueComputation.get_precompiles(),
-                    Address(STAKING_ADDRESS): staking_precompile,
-                    Address(SPONSOR_ADDRESS): sponsor_precompile}
+                    Address(STAKING_ADDRESS): STAKING,
+                    Address(SPONSOR_ADDRESS): SPONSORSHIP}
 
 
 class CmtState(PragueState):
