@@ -297,3 +297,77 @@ def test_a_double_sign_is_proven_by_anyone_and_slashed(start: Any, compiled: dic
         staking.functions.reportDoubleSign(*evidence[:2], *evidence[:2]).call()
     mine(w3, 2)
     check_supply(w3, staking)
+
+
+def test_update_rate_deactivate_activate_and_leave(start: Any, compiled: dict) -> None:
+    alice, bob = dev_account(1), dev_account(2)
+    w3 = start("epoch_length = 4\nunbonding_blocks = 3\nmin_delegation = \"100 CMT\"\n"
+               f'genesis_validators = [{{ address = "{DEV_VALIDATOR}", stake = "10000 CMT" }}]',
+               [alice.key.to_0x_hex()])
+    staking = w3.eth.contract(address=STAKING, abi=compiled["IStaking"]["abi"])
+    receipt(w3, call(w3, "cmt_declareCandidacy", {
+        "from": alice.address, "maxAmount": hex(5_000 * CMT), "compRate": "0.2"}))
+    before = w3.eth.get_balance(alice.address)
+    rcpt = receipt(w3, call(w3, "cmt_updateCandidacy", {
+        "from": alice.address, "maxAmount": str(20_000 * CMT),
+        "description": {"name": "alice's shop", "email": "a@shop.example"}}))
+    (updated,) = staking.events.CandidacyUpdated().process_receipt(rcpt)
+    assert updated["args"]["addedStake"] == 1_500 * CMT  # 10% of the new max, less 500 held
+    assert w3.eth.get_balance(alice.address) == before - 1_500 * CMT - rcpt["gasUsed"] * rcpt[
+        "effectiveGasPrice"]
+    found = call(w3, "cmt_queryValidator", alice.address, 0)
+    assert (found["max_shares"], found["comp_rate"], found["description"]["name"]) == (
+        str(20_000 * CMT), "1/5", "alice's shop")
+
+    receipt(w3, call(w3, "cmt_delegate", {"from": bob.address, "validatorAddress": alice.address,
+                                          "amount": hex(3_000 * CMT)}))
+    rcpt = receipt(w3, call(w3, "cmt_setCompRate", {
+        "from": alice.address, "delegatorAddress": bob.address, "compRate": "1/20"}))
+    assert staking.events.CompRateSet().process_receipt(rcpt)[0]["args"]["compRate"] == 500
+    assert call(w3, "cmt_queryDelegator", bob.address, 0)[0]["comp_rate"] == "1/20"
+    response = w3.provider.make_request("cmt_setCompRate", [{  # type: ignore[arg-type]
+        "from": alice.address, "delegatorAddress": bob.address, "compRate": "0.3"}])
+    assert "comp rate must be between 0 and the default 2000" in response["error"]["message"]
+
+    mine_to_epoch(w3, 4)
+    assert alice.address in staking.functions.validators().call()[0]
+    receipt(w3, call(w3, "cmt_deactivateCandidacy", {"from": alice.address}))
+    assert call(w3, "cmt_queryValidator", alice.address, 0)["active"] == "N"
+    mine_to_epoch(w3, 4)
+    assert staking.functions.validators().call()[0] == [DEV_VALIDATOR]
+    receipt(w3, call(w3, "cmt_activateCandidacy", {"from": alice.address}))
+    mine_to_epoch(w3, 4)
+    assert alice.address in staking.functions.validators().call()[0]
+
+    stakes = {d.address: int(call(w3, "cmt_queryDelegator", d.address, 0)[0]["delegate_amount"])
+              for d in (alice, bob)}
+    tx = call(w3, "cmt_withdrawCandidacy", {"from": alice.address})
+    left = receipt(w3, tx)["blockNumber"]
+    assert call(w3, "cmt_queryValidator", alice.address, 0) is None
+    pending = {d.address: call(w3, "cmt_queryDelegator", d.address, 0)[0]
+               for d in (alice, bob)}
+    # Every delegation, self-stake included, unbonds whole (as staked before that block).
+    assert {a: int(p["pending_withdraw_amount"]) for a, p in pending.items()} == stakes
+    assert all(p["delegate_amount"] == "0" for p in pending.values())
+    balances = {d.address: w3.eth.get_balance(d.address) for d in (alice, bob)}
+    mine(w3, left + 3 - w3.eth.block_number)
+    for address, entry in pending.items():
+        assert w3.eth.get_balance(address) == balances[address] + int(
+            entry["pending_withdraw_amount"])
+    mine_to_epoch(w3, 4)
+    assert staking.functions.validators().call()[0] == [DEV_VALIDATOR]
+    check_supply(w3, staking)
+
+
+def test_staking_off_pays_fees_to_the_sealer(start: Any) -> None:
+    w3 = start("enabled = false", [])
+    sender = dev_account(1).address
+    rcpt = receipt(w3, w3.eth.send_transaction({"from": sender, "to": sender, "value": 1}))
+    miner = w3.eth.get_block(rcpt["blockNumber"])["miner"]
+    gained = (w3.eth.get_balance(miner, rcpt["blockNumber"])
+              - w3.eth.get_balance(miner, rcpt["blockNumber"] - 1))
+    assert gained == rcpt["gasUsed"] * rcpt["effectiveGasPrice"] > 0
+    assert w3.eth.get_code(STAKING) == b""
+    response = w3.provider.make_request("cmt_queryValidators", [])  # type: ignore[arg-type]
+    assert response["error"] == {"code": -32000,
+                                 "message": "staking is not enabled on this chain"}
