@@ -40,6 +40,12 @@ contract Gate {
     function check(address account) external view returns (bool) {
         return STAKING.isValidator(account);
     }
+    function delegateCalled() external returns (bool ok) {
+        (ok, ) = address(STAKING).delegatecall(abi.encodeCall(IStaking.totalMinted, ()));
+    }
+    function staticWrite() external view returns (bool ok) {
+        (ok, ) = address(STAKING).staticcall(abi.encodeCall(IStaking.deactivateCandidacy, ()));
+    }
 }
 """
 DEV_VALIDATOR = Account.from_mnemonic(MNEMONIC, account_path="m/44'/60'/1'/0/0").address
@@ -211,6 +217,8 @@ def test_absent_validator_is_deactivated_and_contracts_see_the_set(start: Any,
         {"from": dev_account(0).address}))["contractAddress"], abi=gate_artifact["abi"])
     assert gate.functions.check(missing.address).call()
     assert not gate.functions.check(dev_account(0).address).call()
+    assert not gate.functions.delegateCalled().call()  # its storage is its own
+    assert not gate.functions.staticWrite().call({"from": DEV_VALIDATOR})
 
     while missing.address in staking.functions.validators().call()[0]:
         counts = {a["address"]: a["absent_count"]

@@ -116,3 +116,18 @@ def test_signing_methods_are_dev_only_but_queries_are_not(production_node: NodeP
                   f"the method {name} does not exist/is not available")
     (validator,) = rpc(production_node.url, "cmt_queryValidators")
     assert validator["owner_address"].lower() == rpc(production_node.url, "eth_coinbase")
+
+
+@pytest.mark.parametrize(("call", "reason"), [
+    ({"data": "0x12345678"}, "unknown staking function"),
+    ({"data": calldata("delegate(address)")}, "malformed arguments"),
+    ({"data": calldata("totalMinted()"), "value": hex(1)}, "this function does not accept CMT"),
+    ({"data": calldata("withdraw(address,uint256)", ["address", "uint256"], [VALIDATOR, 1]),
+      "value": hex(1)}, "this function does not accept CMT"),
+    ({"data": calldata("delegate(address)", ["address"], [address_of(dev_key(9))]),
+      "value": hex(1)}, "no such candidate"),
+])
+def test_the_contract_refuses_bad_calls_with_reasons(node: NodeProcess, call: dict,
+                                                     reason: str) -> None:
+    rpc_error(node.url, "eth_call", [{"from": address_of(dev_key(3)), "to": STAKING, **call},
+                                     "latest"], 3, f"execution reverted: {reason}")
