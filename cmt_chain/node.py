@@ -34,7 +34,7 @@ from .events import EventBus, NewPendingTx
 from .executor import Executor, ProcessExecutor, ThreadExecutor
 from .logs import LocatedLog, LogFilter, find_logs, logs_in_block
 from .producer import Producer
-from .staking import StakingState
+from .staking import StakingState, settle_all
 from .storage.kv import Store, open_store
 from .transaction import ACCESS_LIST, DYNAMIC_FEE, LEGACY, Transaction, decode_transaction
 from .txpool import PoolLimits, TxPool
@@ -304,12 +304,13 @@ class Node:
     # --- staking (the cmt_ methods) -------------------------------------------------------------
 
     def staking(self, ref: BlockRef) -> tuple[StakingState, Header]:
-        """Return the staking state at a block and the block; raise if staking is off."""
+        """Return the staking state at a block (pending awards shown as credited) and the
+        block; raise if staking is off."""
         header = self.resolve(ref)
         state = self.chain.staking_at(header)
         if state is None:
             raise errors.StakingError("staking is not enabled on this chain")
-        return state, header
+        return settle_all(state), header
 
     def send_staking(self, sender: bytes, signature: str, args: tuple[Any, ...],
                      value: int = 0, nonce: int | None = None) -> bytes:

@@ -98,6 +98,7 @@ class StakingState:
     minted: int = 0  # every award minted since genesis
     last_awards: tuple[tuple[bytes, int], ...] = ()  # each validator's share of the last pool
     evidence: tuple[tuple[bytes, int], ...] = ()  # (validator, height) double signs punished
+    pending: tuple[tuple[bytes, int], ...] = ()  # awards not yet split among delegations
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,9 +194,10 @@ def pending_withdrawals(state: StakingState, delegator: bytes) -> tuple[Unbondin
 
 
 def total_staked(state: StakingState) -> int:
-    """Return the wei the staking contract must hold: stakes, unbonding and the remainder."""
+    """Return the wei the staking contract must hold: stakes, unbonding, pending awards and the
+    remainder."""
     return (sum(d.amount for d in state.delegations) + sum(u.amount for u in state.unbonding)
-            + state.remainder)
+            + state.remainder + sum(n for _, n in state.pending))
 
 
 # --- genesis --------------------------------------------------------------------------------
@@ -271,6 +273,7 @@ def update(state: StakingState, owner: bytes, max_amount: int | None, comp_rate:
     needed = required_self_stake(state.params, new_max)
     if (own.amount if own else 0) + added_stake < needed:
         raise StakingError(f"self-stake must be at least {needed} wei (of max {new_max})")
+    state = settle(state, owner)
     changed = dataclasses.replace(
         current, max_amount=new_max,
         comp_rate=current.comp_rate if comp_rate is None else comp_rate,
@@ -286,6 +289,7 @@ def withdraw_candidacy(state: StakingState, owner: bytes, height: int) -> Stakin
     recomputation, so the chain never loses its last proposer mid-epoch.
     """
     _owned(state, owner)
+    state = settle(state, owner)
     release = height + state.params.unbonding_blocks
     leaving = [d for d in state.delegations if d.validator == owner]
     return dataclasses.replace(
@@ -313,6 +317,7 @@ def set_comp_rate(state: StakingState, owner: bytes, delegator: bytes,
     current = _owned(state, owner)
     if not 0 <= comp_rate <= current.comp_rate:
         raise StakingError(f"comp rate must be between 0 and the default {current.comp_rate}")
+    state = settle(state, owner)
     found = delegation(state, delegator, owner)
     if found is None:
         raise StakingError("no delegation from this delegator")
@@ -347,7 +352,7 @@ def delegate(state: StakingState, delegator: bytes, validator: bytes,
         raise StakingError("delegation amount must be positive")
     if stake_of(state, validator) + amount > target.max_amount:
         raise StakingError("delegation exceeds the candidate's max amount")
-    return _add_stake(state, delegator, validator, amount)
+    return _add_stake(settle(state, validator), delegator, validator, amount)
 
 
 def withdraw(state: StakingState, delegator: bytes, validator: bytes, amount: int,
@@ -356,6 +361,7 @@ def withdraw(state: StakingState, delegator: bytes, validator: bytes, amount: in
 
     A candidate's owner cannot go below the self-stake its maximum requires.
     """
+    state = settle(state, validator)
     found = delegation(state, delegator, validator)
     if found is None:
         raise StakingError("no delegation to this validator")
@@ -384,17 +390,17 @@ def release_due(state: StakingState, height: int) -> tuple[StakingState, tuple[P
 
 
 def distribute(state: StakingState, pool: int) -> StakingState:
-    """Credit a block's pool (award + fees + carried remainder) to the validator set's stakes.
+    """Add a block's pool (award + fees + carried remainder) to the validator set's awards.
 
     The active validators share `validators_share_bps` of it (all of it if no backup has
-    voting power), the backups the rest, each in proportion to voting power. Each delegation's
-    share is split by its comp rate: the validator's cut goes to the owner's self-stake, the
-    rest to the delegation; both compound into stake. What rounding leaves is carried.
+    voting power), the backups the rest, each in proportion to voting power. A validator's
+    share waits in `pending` until `settle` splits it among its delegations; what rounding
+    leaves is carried in `remainder`.
     """
-    powers = delegation_powers(state)
-    groups = [[k for k in powers if k[0] in state.active and powers[k]],
-              [k for k in powers if k[0] in state.backups and powers[k]]]
-    totals = [sum(powers[k] for k in group) for group in groups]
+    powers = voting_powers(state)
+    groups = [[v for v in state.active if powers.get(v)],
+              [v for v in state.backups if powers.get(v)]]
+    totals = [sum(powers[v] for v in group) for group in groups]
     if not any(totals):
         return dataclasses.replace(state, remainder=pool, last_awards=())
     if not totals[1]:
@@ -404,29 +410,59 @@ def distribute(state: StakingState, pool: int) -> StakingState:
     else:
         first = pool * state.params.validators_share_bps // BPS
         pools = [first, pool - first]
-    rates = {c.address: c.comp_rate for c in state.candidates}
-    book = {(d.validator, d.delegator): d for d in state.delegations}
-    gains: dict[tuple[bytes, bytes], int] = {}
-    per_validator: dict[bytes, int] = {}
-    paid = 0
-    for group, total, group_pool in zip(groups, totals, pools, strict=True):
-        for key in group:
-            validator, delegator = key
-            share = group_pool * powers[key] // total
-            rate = book[key].comp_rate
-            cut = share * (rates[validator] if rate is None else rate) // BPS
-            cut = cut if delegator != validator else 0
-            gains[key] = gains.get(key, 0) + share - cut
-            gains[(validator, validator)] = gains.get((validator, validator), 0) + cut
-            per_validator[validator] = per_validator.get(validator, 0) + share
-            paid += share
-    for key, gain in gains.items():
-        found = book.get(key) or Delegation(key[1], key[0], 0)
-        book[key] = dataclasses.replace(found, amount=found.amount + gain,
-                                        award_total=found.award_total + gain)
+    shares = {v: group_pool * powers[v] // total
+              for group, total, group_pool in zip(groups, totals, pools, strict=True)
+              for v in group}
+    pending = dict(state.pending)
+    for validator, share in shares.items():
+        pending[validator] = pending.get(validator, 0) + share
     return dataclasses.replace(
-        state, delegations=tuple(book[k] for k in sorted(book)), remainder=pool - paid,
-        last_awards=tuple(sorted(per_validator.items())))
+        state, pending=tuple(sorted(pending.items())),
+        remainder=pool - sum(shares.values()), last_awards=tuple(sorted(shares.items())))
+
+
+def settle(state: StakingState, validator: bytes) -> StakingState:
+    """Split a validator's pending awards among its delegations; they compound into stake.
+
+    Delegations of at least the minimum share by amount (damping scales them all alike); each
+    share is split by its comp rate, the validator's cut going to the owner's self-stake. The
+    rules call this before any change to the validator's delegations and at every epoch
+    boundary, so the amounts it splits by held for the whole period. Rounding is carried.
+    """
+    pending = dict(state.pending)
+    amount = pending.pop(validator, 0)
+    state = dataclasses.replace(state, pending=tuple(sorted(pending.items())))
+    if not amount:
+        return state
+    owner = candidate(state, validator)
+    eligible = [d for d in state.delegations if d.validator == validator
+                and d.amount >= state.params.min_delegation]
+    weight = sum(d.amount for d in eligible)
+    if owner is None or not weight:
+        return dataclasses.replace(state, remainder=state.remainder + amount)
+    book = {(d.validator, d.delegator): d for d in state.delegations}
+    gains: dict[bytes, int] = {}
+    paid = 0
+    for d in eligible:
+        share = amount * d.amount // weight
+        rate = owner.comp_rate if d.comp_rate is None else d.comp_rate
+        cut = share * rate // BPS if d.delegator != validator else 0
+        gains[d.delegator] = gains.get(d.delegator, 0) + share - cut
+        gains[validator] = gains.get(validator, 0) + cut
+        paid += share
+    for delegator, gain in gains.items():
+        found = book.get((validator, delegator)) or Delegation(delegator, validator, 0)
+        book[(validator, delegator)] = dataclasses.replace(
+            found, amount=found.amount + gain, award_total=found.award_total + gain)
+    return dataclasses.replace(state, delegations=tuple(book[k] for k in sorted(book)),
+                               remainder=state.remainder + amount - paid)
+
+
+def settle_all(state: StakingState) -> StakingState:
+    """Settle every validator's pending awards (epoch boundaries; queries show this view)."""
+    for validator, _ in state.pending:
+        state = settle(state, validator)
+    return state
 
 
 # --- turns, absence, slashing ---------------------------------------------------------------
@@ -468,6 +504,7 @@ def slash(state: StakingState, validator: bytes) -> tuple[StakingState, int]:
 
     The slashed wei join the remainder, so the next block's pool hands them to the others.
     """
+    state = settle(state, validator)
     total = 0
     for d in [d for d in state.delegations if d.validator == validator]:
         cut = d.amount * state.params.slash_bps // BPS
@@ -514,7 +551,8 @@ def end_block(state: StakingState, height: int, producer: bytes,
     """Apply block `height`'s staking work; return the state, payouts and the wei minted.
 
     In order: count turns, mint the award, distribute award + fees + remainder, release due
-    withdrawals, and at an epoch boundary rank the next set.
+    withdrawals, and at an epoch boundary settle every validator's awards into its delegations'
+    stakes and rank the next set.
     """
     state = record_turns(state, height, producer)
     award = state.params.award_per_block
@@ -522,5 +560,5 @@ def end_block(state: StakingState, height: int, producer: bytes,
     state = distribute(state, award + fees + state.remainder)
     state, payouts = release_due(state, height)
     if height % state.params.epoch_length == 0:
-        state = recompute_set(state)
+        state = recompute_set(settle_all(state))
     return state, payouts, award

@@ -58,6 +58,7 @@ def encode_state(state: StakingState) -> bytes:
         state.remainder, state.minted,
         [[a, n] for a, n in state.last_awards],
         [[a, n] for a, n in state.evidence],
+        [[a, n] for a, n in state.pending],
     ])
 
 
@@ -68,7 +69,7 @@ def _description(c: Candidate) -> tuple[str, ...]:
 def decode_state(raw: bytes) -> StakingState:
     """Return the staking state an `encode_state` output holds."""
     (params, candidates, delegations, unbonding, active, backups, absences, remainder, minted,
-     awards, evidence) = rlp.decode(raw)
+     awards, evidence, pending) = rlp.decode(raw)
     return StakingState(
         params=Params(*map(_int, params)),
         candidates=tuple(Candidate(c[0], _int(c[1]), _int(c[2]),
@@ -83,6 +84,7 @@ def decode_state(raw: bytes) -> StakingState:
         remainder=_int(remainder), minted=_int(minted),
         last_awards=tuple((a, _int(n)) for a, n in awards),
         evidence=tuple((a, _int(n)) for a, n in evidence),
+        pending=tuple((a, _int(n)) for a, n in pending),
     )
 
 
@@ -122,9 +124,10 @@ def end_block(vm_state: Any, number: int, producer: bytes, base_credit: int, fee
     already in the contract's balance (it is the execution coinbase); the base-fee part, which
     py-evm burns, is credited here (`base_credit`), so no fee is burned. `fees` is all of them.
     """
-    state = load(vm_state)
-    if state is None:
+    raw = load_blob(vm_state, STAKING_ADDRESS)
+    if raw is None:
         return False
+    state = decode_state(raw)
     address = Address(STAKING_ADDRESS)
     vm_state.delta_balance(address, base_credit)
     state, payouts, minted = staking.end_block(state, number, producer, fees)
@@ -132,7 +135,7 @@ def end_block(vm_state: Any, number: int, producer: bytes, base_credit: int, fee
     for payout in payouts:
         vm_state.delta_balance(address, -payout.amount)
         vm_state.delta_balance(Address(payout.address), payout.amount)
-    save(vm_state, state)
+    save_blob(vm_state, STAKING_ADDRESS, encode_state(state), raw)
     return True
 
 
@@ -243,6 +246,7 @@ WRITES: dict[str, tuple[Writer, int]] = {
 
 
 def _view_candidate(state: StakingState, args: tuple[Any, ...], height: int) -> bytes:
+    state = staking.settle_all(state)  # stakes as if pending awards were credited now
     address = address_arg(args[0])
     found = staking.candidate(state, address)
     roles = {"Candidate": 1, "Validator": 2, "Backup Validator": 3}
@@ -257,6 +261,7 @@ def _view_candidate(state: StakingState, args: tuple[Any, ...], height: int) -> 
 
 
 def _view_delegation(state: StakingState, args: tuple[Any, ...], height: int) -> bytes:
+    state = staking.settle_all(state)
     found = staking.delegation(state, address_arg(args[0]), address_arg(args[1]))
     owner = staking.candidate(state, address_arg(args[1]))
     rate = (found.comp_rate if found and found.comp_rate is not None

@@ -122,33 +122,53 @@ def test_comp_rate_per_delegator_never_above_the_default():
     assert s.delegation(state, ALICE, A).comp_rate == 200
 
 
-def test_distribute_splits_by_power_and_commission_exactly():
+def test_distribute_splits_by_power_then_settle_by_stake_and_commission():
     state = declared((A, 2_000 * CMT), (B, 1_000 * CMT), (C, 1_000 * CMT))
     state = s.delegate(state, ALICE, A, 3_000 * CMT)
+    state = s.delegate(state, BOB, A, 999 * CMT)  # below the minimum: no share
     state = s.set_comp_rate(state, A, ALICE, 500)
     state = dataclasses.replace(state, active=(A, B), backups=(C,))
     before = s.total_staked(state)
     pool = 10**18 + 7
     after = s.distribute(state, pool)
-    assert s.total_staked(after) == before + pool  # every wei is staked or carried
-    powers = s.delegation_powers(state)
-    active_total = powers[(A, A)] + powers[(A, ALICE)] + powers[(B, B)]
+    assert s.total_staked(after) == before + pool  # every wei is staked, pending or carried
+    powers = s.voting_powers(state)
     active_pool = pool * 9_000 // 10_000
-    alice_share = active_pool * powers[(A, ALICE)] // active_total
-    alice_gain = s.delegation(after, ALICE, A).amount - 3_000 * CMT
+    a_share = active_pool * powers[A] // (powers[A] + powers[B])
+    pending = dict(after.pending)
+    assert pending[A] == a_share == dict(after.last_awards)[A]
+    assert pending[C] == pool - active_pool  # the only backup takes the backups' 10%
+    assert after.delegations == state.delegations  # nothing compounds until settled
+
+    settled = s.settle(after, A)
+    assert s.total_staked(settled) == s.total_staked(after)
+    alice_share = a_share * 3_000 // 5_000  # by stake among delegations over the minimum
+    alice_gain = s.delegation(settled, ALICE, A).amount - 3_000 * CMT
     assert alice_gain == alice_share - alice_share * 500 // 10_000
-    assert s.delegation(after, ALICE, A).award_total == alice_gain
-    c_gain = s.delegation(after, C, C).amount - 1_000 * CMT
-    assert c_gain == pool - active_pool  # the only backup takes the backups' 10%
-    assert dict(after.last_awards)[C] == c_gain
-    assert 0 <= after.remainder < 3
+    assert s.delegation(settled, ALICE, A).award_total == alice_gain
+    owner_gain = s.delegation(settled, A, A).amount - 2_000 * CMT
+    owner_share = a_share * 2_000 // 5_000
+    assert owner_gain == owner_share + alice_share * 500 // 10_000  # its cut of Alice's
+    assert s.delegation(settled, BOB, A).amount == 999 * CMT
+    assert settled.remainder == after.remainder + a_share - alice_share - owner_share
+    assert dict(settled.pending) == {B: pending[B], C: pending[C]}
+    assert s.settle_all(after).pending == ()
 
 
 def test_without_backups_the_active_set_takes_everything():
     state = dataclasses.replace(declared((A, 1_000 * CMT)), active=(A,), backups=())
-    after = s.distribute(state, 1_000)
+    after = s.settle(s.distribute(state, 1_000), A)
     assert s.delegation(after, A, A).amount == 1_000 * CMT + 1_000
     assert after.remainder == 0
+
+
+def test_a_change_to_a_delegation_settles_its_validator_first():
+    state = dataclasses.replace(s.delegate(declared((A, 1_000 * CMT)), ALICE, A, 1_000 * CMT),
+                                active=(A,))
+    state = s.distribute(state, 2_000)
+    state = s.delegate(state, BOB, A, 2_000 * CMT)  # Bob gets nothing of what came before
+    assert s.delegation(state, ALICE, A).award_total == 1_000 - 1_000 * 1_000 // 10_000
+    assert s.delegation(state, BOB, A).award_total == 0 and state.pending == ()
 
 
 def test_with_no_power_the_pool_is_carried():

@@ -2,10 +2,12 @@
 
 import dataclasses
 
+from eth_hash.auto import keccak
+
 from cmt_chain import fees
 from cmt_chain import staking as s
 from cmt_chain.execution import system_sponsor, system_staking
-from cmt_chain.execution.system_storage import blob_slots, read_blob
+from cmt_chain.execution.system_storage import HASH_SLOT, blob_slots, read_blob
 
 CMT = 10**18
 A, B = b"\x0a" * 20, b"\x0b" * 20
@@ -41,9 +43,14 @@ def test_sponsor_book_round_trips_through_storage():
     assert system_sponsor.read_book(storage_of(system_sponsor.storage_slots(book))) == book
 
 
-def test_blob_layout_is_length_then_words():
+def test_blob_layout_is_length_hash_then_words():
     raw = bytes(range(40))
-    slots = blob_slots(raw)
-    assert slots[0] == (0, 40) and len(slots) == 3
-    assert slots[2][1] == int.from_bytes(bytes(range(32, 40)).ljust(32, b"\0"), "big")
-    assert read_blob(storage_of(slots)) == raw
+    slots = dict(blob_slots(raw))
+    assert slots[0] == 40 and slots[HASH_SLOT] == int.from_bytes(keccak(raw), "big")
+    assert slots[2] == int.from_bytes(bytes(range(32, 40)).ljust(32, b"\0"), "big")
+    assert len(slots) == 4
+    assert read_blob(storage_of(slots.items())) == raw
+    # A record seen before is read back from its hash without reading its words.
+    reads = []
+    assert read_blob(lambda slot: reads.append(slot) or slots.get(slot, 0)) == raw
+    assert reads == [0, HASH_SLOT]

@@ -8,7 +8,7 @@ pragma solidity 0.8.28;
 ///         (1,000 CMT) have no voting power; a validator above 12% of all stake is damped; the top 19 active
 ///         candidates validate and the next 5 are backups, re-ranked every epoch; each block mints an award and adds
 ///         its fees, 90% to the validators and 10% to the backups by voting power, split with delegators by the
-///         commission rate; awards compound into the stake; `withdraw` pays out after the unbonding period.
+///         commission rate; awards compound into the stakes at each epoch (views show them credited); `withdraw` pays out after the unbonding period.
 ///         Gas on top of the transaction's intrinsic gas: 60,000 for declare, update, withdrawCandidacy, delegate and
 ///         withdraw; 100,000 for reportDoubleSign; 30,000 for activate and deactivate; 21,000 for setCompRate; 3,000 for a view.
 ///         A broken rule reverts with Error(string) naming it.
