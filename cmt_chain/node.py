@@ -29,7 +29,7 @@ from .accounts import (
 from .block import Header
 from .calls import NO_OVERRIDES, CallOverrides, CallRequest, decode_revert_reason
 from .chain import Chain
-from .config import Config
+from .config import Config, ConfigError
 from .events import EventBus, NewPendingTx
 from .executor import Executor, ProcessExecutor, ThreadExecutor
 from .logs import LocatedLog, LogFilter, find_logs, logs_in_block
@@ -98,6 +98,9 @@ class Node:
             key = dev_validator_key(config.genesis.mnemonic)
         else:
             key = load_or_create_key(data_dir / "validator.key")
+        missing = [p for p in config.validator.extra_key_files if not Path(p).is_file()]
+        if missing:  # never make up a validator key the operator named
+            raise ConfigError(f"validator.extra_key_files: no key file at {missing[0]}")
         extra = tuple(load_or_create_key(Path(p)) for p in config.validator.extra_key_files)
         store = open_store(data_dir / "chaindb", config.storage.sync_writes)
         try:
