@@ -10,6 +10,7 @@ reading one back is two slot reads when the hash is known. Called by `system_sta
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,7 @@ from eth_typing import Address
 HASH_SLOT = 2**256 - 1
 _CACHE_SIZE = 32
 _seen: OrderedDict[bytes, bytes] = OrderedDict()  # keccak(record) -> record
+_lock = threading.Lock()
 
 
 def _words(raw: bytes) -> list[int]:
@@ -34,10 +36,12 @@ def blob_slots(raw: bytes) -> tuple[tuple[int, int], ...]:
 
 
 def _remember(raw: bytes) -> None:
-    _seen[keccak(raw)] = raw
-    _seen.move_to_end(keccak(raw))
-    while len(_seen) > _CACHE_SIZE:
-        _seen.popitem(last=False)
+    digest = keccak(raw)
+    with _lock:  # blocks are built while RPC threads read
+        _seen[digest] = raw
+        _seen.move_to_end(digest)
+        while len(_seen) > _CACHE_SIZE:
+            _seen.popitem(last=False)
 
 
 def read_blob(get_storage: Callable[[int], int]) -> bytes | None:
@@ -46,7 +50,8 @@ def read_blob(get_storage: Callable[[int], int]) -> bytes | None:
     if not length:
         return None
     digest = get_storage(HASH_SLOT).to_bytes(32, "big")
-    known = _seen.get(digest)
+    with _lock:
+        known = _seen.get(digest)
     if known is not None and len(known) == length:
         return known
     words = (get_storage(i + 1).to_bytes(32, "big") for i in range((length + 31) // 32))
