@@ -84,10 +84,19 @@ def make_state(db: Any, state_root: bytes, env: BlockEnv, state_class: type = Cm
     return state_class(AtomicDB(db), context, state_root)
 
 
+_staking_at: dict[bytes, bool] = {}  # state root -> staking on (a storage walk; calls ask often)
+
+
 def fee_recipient(db: Any, state_root: bytes, coinbase: bytes) -> bytes:
     """Return who receives tips during execution: the staking contract when staking is on."""
-    accounts = AccountDB(AtomicDB(db), Hash32(state_root))
-    return STAKING_ADDRESS if accounts.get_storage(Address(STAKING_ADDRESS), 0) else coinbase
+    staking_on = _staking_at.get(state_root)
+    if staking_on is None:
+        accounts = AccountDB(AtomicDB(db), Hash32(state_root))
+        staking_on = bool(accounts.get_storage(Address(STAKING_ADDRESS), 0))
+        if len(_staking_at) > 1024:
+            _staking_at.clear()
+        _staking_at[state_root] = staking_on
+    return STAKING_ADDRESS if staking_on else coinbase
 
 
 class _BlockStub:
