@@ -224,6 +224,14 @@ def genesis(params: Params, validators: Iterable[tuple[bytes, int, int]]) -> Sta
 # --- candidates -----------------------------------------------------------------------------
 
 
+MAX_TEXT = 256  # bytes per description field: every block reads the staking record
+
+
+def _check_description(description: Description) -> None:
+    if any(len(text.encode()) > MAX_TEXT for text in dataclasses.astuple(description)):
+        raise StakingError(f"description fields are limited to {MAX_TEXT} bytes")
+
+
 def _check_rate(params: Params, comp_rate: int) -> None:
     if not 0 <= comp_rate <= params.max_comp_rate_bps:
         raise StakingError(f"comp rate must be between 0 and {params.max_comp_rate_bps} bps")
@@ -248,6 +256,7 @@ def declare(state: StakingState, owner: bytes, max_amount: int, comp_rate: int,
     if candidate(state, owner) is not None:
         raise StakingError("candidacy already declared")
     _check_rate(state.params, comp_rate)
+    _check_description(description)
     if max_amount <= 0:
         raise StakingError("max amount must be positive")
     needed = required_self_stake(state.params, max_amount)
@@ -269,6 +278,8 @@ def update(state: StakingState, owner: bytes, max_amount: int | None, comp_rate:
         raise StakingError("max amount is below the stake already delegated")
     if comp_rate is not None:
         _check_rate(state.params, comp_rate)
+    if description is not None:
+        _check_description(description)
     own = delegation(state, owner, owner)
     needed = required_self_stake(state.params, new_max)
     if (own.amount if own else 0) + added_stake < needed:

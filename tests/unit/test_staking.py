@@ -38,6 +38,8 @@ def test_declare_needs_ten_percent_self_stake_and_a_valid_rate():
         s.declare(state, A, 10_000 * CMT, 10_001, s.Description(), 1_000 * CMT, 1)
     with pytest.raises(StakingError, match="exceeds the max"):
         s.declare(state, A, 10_000 * CMT, 0, s.Description(), 10_001 * CMT, 1)
+    with pytest.raises(StakingError, match="256 bytes"):
+        s.declare(state, A, 10_000 * CMT, 0, s.Description(profile="x" * 257), 1_000 * CMT, 1)
     state = s.declare(state, A, 10_000 * CMT, 2_500, s.Description(name="a"), 1_000 * CMT, 7)
     assert s.candidate(state, A) == s.Candidate(A, 10_000 * CMT, 2_500, s.Description(name="a"),
                                                 True, 7)
