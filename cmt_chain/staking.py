@@ -128,6 +128,14 @@ def stake_of(state: StakingState, validator: bytes) -> int:
     return sum(d.amount for d in state.delegations if d.validator == validator)
 
 
+def dust(params: Params) -> int:
+    """Return the smallest delegation or withdrawal (a thousandth of the minimum delegation).
+
+    Every block reads the staking record, so records too small to matter are refused.
+    """
+    return params.min_delegation // 1_000
+
+
 def required_self_stake(params: Params, max_amount: int) -> int:
     """Return the self-stake a candidate declaring `max_amount` must lock (rounded up)."""
     return -(-max_amount * params.self_stake_bps // BPS)
@@ -363,6 +371,8 @@ def delegate(state: StakingState, delegator: bytes, validator: bytes,
         raise StakingError("delegation amount must be positive")
     if stake_of(state, validator) + amount > target.max_amount:
         raise StakingError("delegation exceeds the candidate's max amount")
+    if amount < dust(state.params):
+        raise StakingError(f"a delegation moves at least {dust(state.params)} wei")
     return _add_stake(settle(state, validator), delegator, validator, amount)
 
 
@@ -378,6 +388,8 @@ def withdraw(state: StakingState, delegator: bytes, validator: bytes, amount: in
         raise StakingError("no delegation to this validator")
     if not 0 < amount <= found.amount:
         raise StakingError(f"amount must be between 1 and the delegated {found.amount} wei")
+    if amount < min(dust(state.params), found.amount):
+        raise StakingError(f"a withdrawal moves at least {dust(state.params)} wei, or all")
     owner = candidate(state, validator)
     if owner is not None and delegator == validator:
         needed = required_self_stake(state.params, owner.max_amount)

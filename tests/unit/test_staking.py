@@ -74,6 +74,8 @@ def test_delegation_stays_within_the_max_amount():
         s.delegate(state, BOB, B, 1)
     with pytest.raises(StakingError, match="positive"):
         s.delegate(state, BOB, A, 0)
+    with pytest.raises(StakingError, match="at least"):  # dust: 1/1000 of the minimum
+        s.delegate(declared((A, 1_000 * CMT)), BOB, A, CMT - 1)
 
 
 def test_small_delegations_count_for_nothing():
@@ -185,7 +187,9 @@ def test_withdraw_unbonds_then_releases():
     with pytest.raises(StakingError, match="between 1 and"):
         s.withdraw(state, ALICE, A, 2_001 * CMT, 10)
     with pytest.raises(StakingError, match="self-stake"):
-        s.withdraw(state, A, A, 1, 10)
+        s.withdraw(state, A, A, CMT, 10)
+    with pytest.raises(StakingError, match="or all"):
+        s.withdraw(state, ALICE, A, 1, 10)
     state = s.withdraw(state, ALICE, A, 2_000 * CMT, 10)
     assert s.delegation(state, ALICE, A) is None
     assert s.pending_withdrawals(state, ALICE) == (s.Unbonding(ALICE, A, 2_000 * CMT, 15),)
