@@ -203,7 +203,7 @@ def test_staking_errors_are_clear(start: Any, compiled: dict) -> None:
 def test_absent_validator_is_deactivated_and_contracts_see_the_set(start: Any,
                                                                    compiled: dict) -> None:
     held, missing = Account.create(), Account.create()
-    w3 = start("absence_limit = 3\nepoch_length = 1000\ngenesis_validators = ["
+    w3 = start("absence_limit = 3\nepoch_length = 30\ngenesis_validators = ["
                f'{{ address = "{DEV_VALIDATOR}", stake = "10000 CMT" }}, '
                f'{{ address = "{held.address}", stake = "10000 CMT" }}, '
                f'{{ address = "{missing.address}", stake = "10000 CMT" }}]',
@@ -234,6 +234,17 @@ def test_absent_validator_is_deactivated_and_contracts_see_the_set(start: Any,
     assert [w3.eth.get_block(n)["miner"] for n in range(w3.eth.block_number - 3,
                                                         w3.eth.block_number + 1)].count(
         held.address) == 2  # two validators alternate now
+
+    # Back from maintenance: it reactivates (through the free lane: it holds no CMT at all) and
+    # is ranked back in at the next epoch.
+    signed = missing.sign_transaction({
+        "chainId": w3.eth.chain_id, "nonce": 0, "to": STAKING, "gas": 100_000, "gasPrice": 0,
+        "data": staking.encode_abi("activateCandidacy")})
+    assert receipt(w3, w3.eth.send_raw_transaction(signed.raw_transaction))["status"] == 1
+    assert call(w3, "cmt_queryValidator", missing.address, 0)["active"] == "Y"
+    assert w3.eth.get_balance(missing.address) == 0
+    mine_to_epoch(w3, 30)
+    assert missing.address in staking.functions.validators().call()[0]
     check_supply(w3, staking)
 
 
