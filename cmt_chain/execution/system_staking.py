@@ -212,7 +212,11 @@ def _withdraw(state: StakingState, call: Call) -> StakingState:
 
 
 def _report_double_sign(state: StakingState, call: Call) -> StakingState:
-    """Check two sealed headers for one height by one validator, then slash it."""
+    """Check two sealed headers for one height by one validator, then slash it.
+
+    Both must build on this chain's block before them, within the last 256 blocks (what
+    BLOCKHASH sees): headers sealed for another chain with the same key prove nothing here.
+    """
     _no_value(call)
     header1, seal1, header2, seal2 = call.args
     try:
@@ -224,6 +228,9 @@ def _report_double_sign(state: StakingState, call: Call) -> StakingState:
         raise StakingError("evidence: two different headers of one height are needed")
     if len(signers) != 1 or signers != {first.coinbase, second.coinbase}:
         raise StakingError("evidence: both headers must be sealed by their one validator")
+    parent = call.computation.state.get_ancestor_hash(first.number - 1)
+    if not parent or {first.parent_hash, second.parent_hash} != {parent}:
+        raise StakingError("evidence: both headers must extend this chain's last 256 blocks")
     (validator,) = signers
     state, total = staking.punish_double_sign(state, validator, first.number)
     call.log("DoubleSignSlashed(address,uint256,uint256,address)", [validator],

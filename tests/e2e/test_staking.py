@@ -314,6 +314,11 @@ def test_a_double_sign_is_proven_by_anyone_and_slashed(start: Any, compiled: dic
         staking.functions.reportDoubleSign(*evidence).call({"from": reporter})
     with pytest.raises(ContractLogicError, match="two different headers"):
         staking.functions.reportDoubleSign(*evidence[:2], *evidence[:2]).call()
+    elsewhere = [h.with_changes(parent_hash=b"\x01" * 32) for h in (header, other)]
+    with pytest.raises(ContractLogicError, match="extend this chain"):
+        staking.functions.reportDoubleSign(
+            elsewhere[0].encode(), consensus.seal(elsewhere[0], key),
+            elsewhere[1].encode(), consensus.seal(elsewhere[1], key)).call()
     mine(w3, 2)
     check_supply(w3, staking)
 

@@ -55,7 +55,8 @@ interface IStaking {
     function withdraw(address validator, uint256 amount) external;
 
     /// Prove a double sign: two different block headers (RLP) of one height, each with its 65-byte seal (r, s, v)
-    /// by the same validator, who is their coinbase. Slashes 0.1% (slash_bps) of every delegation to it and deactivates
+    /// by the same validator, who is their coinbase, both extending this chain's block before them (within the last 256
+    /// blocks). Slashes 0.1% (slash_bps) of every delegation to it and deactivates
     /// it; the slashed wei join the next block's award pool. Each (validator, height) is punished once. Anyone may call.
     function reportDoubleSign(bytes calldata header1, bytes calldata seal1, bytes calldata header2, bytes calldata seal2)
         external;
