@@ -26,6 +26,12 @@ Explorers: `replay.py` re-executes stored blocks on their parent state with the 
 `execution/tracing.py` (debug_trace*, trace_*, ots_*); `address_index.py` keeps Otterscan's
 address history (written with each block; internal calls filled in by tracing before a search).
 
+CMT economics: `staking.py` (DPoS rules) and `fees.py` (gas rules: free lane, sponsorship) are
+pure; execution runs them as system contracts (py-evm precompiles at 0x...1000 staking and
+0x...1001 sponsorship, state in their storage) and, after each block's transactions, the staking
+hook hands fees and the minted award to the validator set. `consensus.turn_order` says whose key
+seals the next block; the producer may hold several validator keys.
+
 One writer: only the producer (through `chain.add_block`) and block import mutate the chain;
 everything else reads committed state at a block. Domain types (`block`, `transaction`,
 `receipt`) are frozen dataclasses; errors are classes in `errors.py` with geth's messages, mapped

@@ -39,6 +39,15 @@ def dev_accounts(mnemonic: str, count: int) -> tuple[DevAccount, ...]:
     return tuple(accounts)
 
 
+DEV_VALIDATOR_PATH = "m/44'/60'/1'/0/0"
+
+
+def dev_validator_key(mnemonic: str) -> bytes:
+    """Return the dev network's validator key: derived from the dev mnemonic, off the account
+    path, so every dev data folder has the same genesis (and chain files move between them)."""
+    return bytes(Account.from_mnemonic(mnemonic, account_path=DEV_VALIDATOR_PATH).key)
+
+
 def load_or_create_key(path: Path) -> bytes:
     """Return the 32-byte key stored at `path`, creating a random one on first use."""
     if path.exists():

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .block import ZERO_HASH
+from .fees import FreeLane
 from .receipt import Log
 
 
@@ -33,6 +34,8 @@ class BlockEnv:
     difficulty: int = 0  # proof-of-work blocks only
     excess_blob_gas: int = 0
     burn_base_fee: bool = False  # Ethereum's rule; the CMT rule pays it to the producer
+    free_lane: FreeLane = FreeLane()
+    system_contracts: bool = True  # staking, sponsorship: not on an imported Ethereum chain
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from .config import Config
 from .events import EventBus, NewBlock
 from .genesis import make_genesis
 from .receipt import Receipt
+from .staking import StakingState
 from .storage import schema
 from .storage.chaindb import ChainDB
 from .storage.kv import Store
@@ -54,6 +55,7 @@ class Chain:
         stored_spec = self.db.meta(schema.CHAIN_SPEC_KEY)
         self.spec = (chainspec.from_json(stored_spec.decode()) if stored_spec
                      else chainspec.cmt_spec(config.network.chain_id))
+        self._sets: OrderedDict[bytes, tuple[bytes, ...]] = OrderedDict()
         self.genesis, self.validators = self._open_or_initialise()
         head_hash = self.db.head_hash()
         assert head_hash is not None
@@ -76,7 +78,7 @@ class Chain:
             raise errors.DataDirError(
                 f"it holds chain id {chain_id}, the config says "
                 f"{self.config.network.chain_id}: use another --data-dir or --reset")
-        expected, _ = make_genesis(self.store, self.config)
+        expected, _ = make_genesis(self.store, self.config, self._genesis_validators)
         if not self.spec.geth_config and expected.hash != stored_genesis:
             raise errors.DataDirError(
                 f"it holds a chain with genesis 0x{stored_genesis.hex()}, the config gives "
@@ -88,7 +90,7 @@ class Chain:
         return genesis, validators
 
     def _initialise(self) -> tuple[Header, tuple[bytes, ...]]:
-        block, writes = make_genesis(self.store, self.config)
+        block, writes = make_genesis(self.store, self.config, self._genesis_validators)
         validators = self._genesis_validators
         extra = [
             (schema.META, schema.GENESIS_KEY, block.hash),
@@ -123,7 +125,8 @@ class Chain:
             raise errors.InvalidBlock("block does not extend the head")
         if seal is not None:
             signer = consensus.recover_signer(header, seal)
-            if self.validators and signer not in self.validators:
+            allowed = self.validators_at(self.head)
+            if allowed and signer not in allowed:
                 raise errors.InvalidBlock(f"sealed by 0x{signer.hex()}, not a validator")
             if header.coinbase != signer:
                 raise errors.InvalidBlock("miner is not the sealing validator")
@@ -204,6 +207,7 @@ class Chain:
             fork=fork, burn_base_fee=self.spec.burn_base_fee,
             excess_blob_gas=execution.forks.next_excess_blob_gas(
                 fork, parent.excess_blob_gas, parent.blob_gas_used),
+            free_lane=self.free_lane, system_contracts=not self.spec.burn_base_fee,
         )
 
     def blob_base_fee(self, header: Header) -> int | None:
@@ -235,6 +239,14 @@ class Chain:
             env, prev_randao=header.mix_hash, difficulty=header.difficulty,
             parent_beacon_block_root=header.parent_beacon_block_root or ZERO_HASH)
 
+    @property
+    def free_lane(self) -> fees.FreeLane:
+        """Return the free-lane rules blocks are built with (`[fees]`, the minimum price as
+        dev mode may have changed it)."""
+        config = self.config.fees
+        return fees.FreeLane(self.min_gas_price, config.free_lane_gas_limit,
+                             config.free_lane_slots)
+
     def env_at(self, header: Header) -> BlockEnv:
         """Return the context of an existing block, for calls made 'at' that block."""
         parent = self.header_by_hash(header.parent_hash) if header.number else None
@@ -245,7 +257,7 @@ class Chain:
             ancestor_hashes=self.ancestor_hashes(parent) if parent else (),
             fork=self.spec.fork_at(header.number, header.timestamp),
             difficulty=header.difficulty, excess_blob_gas=header.excess_blob_gas or 0,
-            burn_base_fee=self.spec.burn_base_fee,
+            burn_base_fee=self.spec.burn_base_fee, system_contracts=not self.spec.burn_base_fee,
         )
 
     def ancestor_hashes(self, parent: Header) -> tuple[bytes, ...]:
@@ -305,6 +317,25 @@ class Chain:
 
     def state_at(self, header: Header) -> execution.AccountReader:
         return execution.AccountReader(self.store, header.state_root)
+
+    def staking_at(self, header: Header) -> StakingState | None:
+        """Return the staking state after `header` (None on a chain without staking)."""
+        reader = self.state_at(header)
+        return execution.read_state(lambda slot: reader.storage(execution.STAKING_ADDRESS, slot))
+
+    def validators_at(self, parent: Header) -> tuple[bytes, ...]:
+        """Return who may seal the block after `parent`: the active set, in rotation order.
+
+        A chain without staking keeps its genesis validators.
+        """
+        cached = self._sets.get(parent.hash)
+        if cached is None:
+            state = self.staking_at(parent)
+            cached = state.active if state is not None else self.validators
+            self._sets[parent.hash] = cached
+            while len(self._sets) > 16:  # reading the set costs a few storage walks
+                self._sets.popitem(last=False)
+        return cached
 
 
 def _first_difference(built: Header, given: Header) -> str:

@@ -87,6 +87,7 @@ class GenesisConfig:
 @dataclass(frozen=True)
 class ValidatorConfig:
     key_file: str = ""  # empty: <data_dir>/validator.key, generated on first start
+    extra_key_files: tuple[str, ...] = ()  # more validator keys this node produces with
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,35 @@ class TxpoolConfig:
 @dataclass(frozen=True)
 class FeesConfig:
     min_gas_price: int = 2 * GWEI
+    free_lane_gas_limit: int = 500_000  # gas of a transaction priced below the minimum
+    free_lane_slots: int = 100  # such transactions per block; 0 closes the free lane
+    sponsor_per_sender: int = 10  # sponsored calls per sender and contract per window; 0: off
+    sponsor_window: int = 100  # blocks
+
+
+@dataclass(frozen=True)
+class StakingConfig:
+    """DPoS parameters (rates in basis points, 1/10,000), written into the genesis state."""
+
+    enabled: bool = True
+    epoch_length: int = 100
+    max_validators: int = 19
+    backup_validators: int = 5
+    self_stake_bps: int = 1_000
+    max_comp_rate_bps: int = 10_000
+    min_delegation: int = 1_000 * ETHER
+    size_threshold_bps: int = 1_200
+    unbonding_blocks: int = 60_480
+    absence_limit: int = 12
+    slash_bps: int = 10
+    award_rate_bps: int = 800
+    award_base: int = 10**9 * ETHER
+    blocks_per_year: int = 3_153_600
+    validators_share_bps: int = 9_000
+    # Empty: the local validator key alone, with genesis_stake and genesis_comp_rate_bps.
+    genesis_validators: tuple[tuple[bytes, int, int], ...] = ()
+    genesis_stake: int = 10_000 * ETHER
+    genesis_comp_rate_bps: int = 1_000
 
 
 @dataclass(frozen=True)
@@ -164,6 +194,7 @@ class Config:
     txpool: TxpoolConfig = field(default_factory=TxpoolConfig)
     fees: FeesConfig = field(default_factory=FeesConfig)
     templates: TemplatesConfig = field(default_factory=TemplatesConfig)
+    staking: StakingConfig = field(default_factory=StakingConfig)
 
     @property
     def data_dir(self) -> Path:
@@ -178,6 +209,7 @@ class Config:
 _AMOUNT_FIELDS = {
     "genesis.dev_balance", "genesis.base_fee_per_gas", "fees.min_gas_price",
     "templates.dispute_deposit", "templates.arbiter_min_bond",
+    "staking.min_delegation", "staking.award_base", "staking.genesis_stake",
 }
 _ADDRESS_FIELDS = {"templates.owner", "templates.fee_recipient", "templates.token_holder"}
 _CHOICES = {"mining.mode": ("interval", "instant", "off"), "mining.executor": ("process", "thread")}
@@ -196,11 +228,16 @@ _RANGES: dict[str, tuple[int, int]] = {
     "templates.slash_bps": (0, 5000),
     "templates.token_decimals": (0, 36),
     "templates.token_supply": (0, 10**36),
+    **{f"staking.{name}": (0, 10_000) for name in (
+        "self_stake_bps", "max_comp_rate_bps", "size_threshold_bps", "slash_bps",
+        "award_rate_bps", "validators_share_bps", "genesis_comp_rate_bps")},
 }
 _POSITIVE = {
     "network.chain_id", "genesis.gas_limit", "rpc.max_body_bytes", "rpc.max_batch",
     "rpc.gas_cap", "rpc.evm_timeout", "rpc.filter_timeout", "mining.interval",
     "txpool.account_slots", "txpool.global_slots", "txpool.max_tx_size", "rpc.max_subscriptions",
+    "staking.epoch_length", "staking.max_validators", "staking.blocks_per_year",
+    "staking.self_stake_bps", "staking.absence_limit", "fees.sponsor_window",
 }
 
 
@@ -256,6 +293,12 @@ def _build_section(name: str, section_type: type, body: dict[str, Any]) -> Any:
             values[key] = _parse_alloc(value)
         elif dotted in _ADDRESS_FIELDS:
             values[key] = _parse_address(value, dotted) if value != "" else b""
+        elif dotted == "staking.genesis_validators":
+            values[key] = _parse_genesis_validators(value)
+        elif dotted == "validator.extra_key_files":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{dotted}: expected a list of file paths")
+            values[key] = tuple(value)
         else:
             values[key] = _check_value(dotted, hints[key], value)
     return section_type(**values)
@@ -325,6 +368,27 @@ def _parse_alloc(value: Any) -> tuple[tuple[bytes, AllocEntry], ...]:
                 for k, v in body.get("storage", {}).items()
             ),
         )))
+    return tuple(entries)
+
+
+def _parse_genesis_validators(value: Any) -> tuple[tuple[bytes, int, int], ...]:
+    key = "staking.genesis_validators"
+    if not isinstance(value, list):
+        raise ConfigError(f"{key}: expected a list of {{ address, stake, comp_rate_bps }}")
+    entries = []
+    for index, body in enumerate(value):
+        at = f"{key}[{index}]"
+        if not isinstance(body, dict) or set(body) - {"address", "stake", "comp_rate_bps"}:
+            raise ConfigError(f"{at}: expected {{ address, stake, comp_rate_bps }}")
+        if "address" not in body or "stake" not in body:
+            raise ConfigError(f"{at}: address and stake are required")
+        rate = _check_value(f"{at}.comp_rate_bps", int, body.get("comp_rate_bps", 0))
+        if rate > 10_000:
+            raise ConfigError(f"{at}.comp_rate_bps: must be between 0 and 10000")
+        stake = parse_amount(body["stake"], f"{at}.stake")
+        if not stake:
+            raise ConfigError(f"{at}.stake: must be positive")
+        entries.append((_parse_address(body["address"], f"{at}.address"), stake, rate))
     return tuple(entries)
 
 

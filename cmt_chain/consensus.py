@@ -1,4 +1,9 @@
-"""Block seals: the validator's signature over a block hash, and its check on import.
+"""Block seals and the proposer schedule: who seals which height, the validator's signature
+over a block hash, and its check on import.
+
+Rotation: block h is the turn of the active validator at position h mod n (by address); when it
+does not produce, the turn passes to the next in order (`turn_order`), and the staking rules count
+the skipped ones as absent.
 
 Headers stay standard Ethereum headers with at most 32 bytes of `extraData` (web3.py refuses
 longer ones unless its users add a proof-of-authority middleware), so the seal is not in the
@@ -18,6 +23,24 @@ from .transaction import recover_sender
 
 VANITY_LENGTH = 32
 SEAL_LENGTH = 65
+
+
+def turn_order(height: int, validators: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    """Return the validators in the order they may seal block `height`: scheduled one first.
+
+    Turns go by address, not by rank, so re-ranking at an epoch boundary never reshuffles them:
+    over any n consecutive blocks of one set, each validator has exactly one turn.
+    """
+    if not validators:
+        return ()
+    ordered = tuple(sorted(validators))
+    start = height % len(ordered)
+    return ordered[start:] + ordered[:start]
+
+
+def proposer_for(height: int, validators: tuple[bytes, ...]) -> bytes:
+    """Return the validator scheduled to seal block `height`."""
+    return turn_order(height, validators)[0]
 
 
 def vanity(text: bytes) -> bytes:

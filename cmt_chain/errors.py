@@ -131,6 +131,11 @@ class Underpriced(TxRejected):
     message = "transaction underpriced"
 
 
+class FreeLaneGasTooHigh(Underpriced):
+    """Raised when a transaction priced below the minimum asks for more gas than the free lane
+    allows (still geth's "transaction underpriced", with the lane's limit in the detail)."""
+
+
 class FeeCapTooLow(TxRejected):
     """Raised when max fee per gas is below the base fee of the next block."""
 
@@ -147,6 +152,33 @@ class OversizedData(TxRejected):
     """Raised when a transaction's encoding exceeds the pool's size limit."""
 
     message = "oversized data"
+
+
+
+
+class FreeLaneFull(TxRejected):
+    """Raised (to the block builder) when a block has no free-lane slot left."""
+
+    message = "free lane: no low-price slot left in this block"
+
+
+class FreeLanePairUsed(TxRejected):
+    """Raised (to the block builder) when a sender already sent a low-price transaction to the
+    same recipient in this block."""
+
+    message = "free lane: one low-price transaction per sender and recipient per block"
+
+
+class SponsorDepositTooLow(TxRejected):
+    """Raised (to the block builder) when a sponsor's deposit cannot pay a sponsored call."""
+
+    message = "sponsor's deposit too low"
+
+
+class SponsorRateLimited(TxRejected):
+    """Raised (to the block builder) when a sender has used up its sponsored calls for now."""
+
+    message = "sponsored calls rate limit reached for this sender"
 
 
 class TxPoolFull(TxRejected):
@@ -301,3 +333,21 @@ class TraceFailed(ChainError):
 
     def __str__(self) -> str:
         return self.detail
+
+
+class StakingError(ChainError):
+    """Raised when a staking operation breaks a DPoS rule; the detail says which."""
+
+    message = "staking"
+
+    def __str__(self) -> str:
+        return self.detail or self.message
+
+
+class SponsorshipError(ChainError):
+    """Raised when a sponsorship operation breaks a rule; the detail says which."""
+
+    message = "sponsorship"
+
+    def __str__(self) -> str:
+        return self.detail or self.message

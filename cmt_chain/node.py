@@ -21,7 +21,13 @@ from eth_account.messages import encode_defunct
 from eth_utils import to_checksum_address
 
 from . import chainspec, errors, execution, fees, forks, proofs
-from .accounts import DevAccount, dev_accounts, load_or_create_key, validator_address
+from .accounts import (
+    DevAccount,
+    dev_accounts,
+    dev_validator_key,
+    load_or_create_key,
+    validator_address,
+)
 from .block import Header, PayloadAttributes, Withdrawal
 from .calls import (
     NO_OVERRIDES,
@@ -32,12 +38,13 @@ from .calls import (
 )
 from .chain import Chain
 from .cheats import Cheats, PatchedReader, impersonated_transaction
-from .config import Config
+from .config import Config, ConfigError
 from .events import EventBus, NewPendingTx
 from .executor import Executor, ProcessExecutor, ThreadExecutor
 from .logs import LocatedLog, LogFilter, find_logs, logs_in_block
 from .producer import Producer
 from .replay import Replayer
+from .staking import StakingState, settle_all
 from .storage import schema
 from .storage.kv import Store, open_store
 from .transaction import ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, Transaction, decode_transaction
@@ -92,12 +99,14 @@ def adopt_stored_chain(config: Config, store: Store) -> Config:
 class Node:
     """One running cmt-chain node."""
 
-    def __init__(self, config: Config, store: Store, validator_key: bytes) -> None:
+    def __init__(self, config: Config, store: Store, validator_key: bytes,
+                 extra_keys: tuple[bytes, ...] = ()) -> None:
         self.config = config
         self.store = store
         self.events = EventBus()
         self.validator = validator_address(validator_key)
-        self.chain = Chain(store, config, self.events, genesis_validators=(self.validator,))
+        local = (self.validator, *(validator_address(k) for k in extra_keys))
+        self.chain = Chain(store, config, self.events, genesis_validators=local)
         self._accounts_at = b""
         self._accounts: dict[bytes, tuple[int, int]] = {}
         self._head_reader = self.chain.state_at(self.chain.head)
@@ -105,11 +114,12 @@ class Node:
         self.pool = TxPool(config.txpool, PoolLimits(
             chain_id=config.network.chain_id, block_gas_limit=(
                 self.chain.head.gas_limit if ethereum else config.genesis.gas_limit),
-            min_gas_price=config.fees.min_gas_price, accept_blobs=ethereum),
-            self._account_state)
+            min_gas_price=config.fees.min_gas_price, accept_blobs=ethereum,
+            free_lane=self.chain.free_lane),
+            self._account_state, self._sponsorship)
         self.executor: Executor = ThreadExecutor(store)
-        self.producer = Producer(self.chain, self.pool, config.mining, validator_key, self.events,
-                                 self.executor)
+        self.producer = Producer(self.chain, self.pool, config.mining,
+                                 (validator_key, *extra_keys), self.events, self.executor)
         self.cheats = Cheats()  # dev mode's pending state patch, impersonation, snapshots
         self.replay = Replayer(self.chain)  # tracing: debug_trace*, trace_*, ots_*
         self.producer.cheats = self.cheats
@@ -122,12 +132,19 @@ class Node:
     def open(cls, config: Config) -> Node:
         """Open (or create) the node's data folder and everything on it."""
         data_dir = config.data_dir
-        key_path = Path(config.validator.key_file) if config.validator.key_file else (
-            data_dir / "validator.key")
-        key = load_or_create_key(key_path)
+        if config.validator.key_file:
+            key = load_or_create_key(Path(config.validator.key_file))
+        elif config.network.dev:
+            key = dev_validator_key(config.genesis.mnemonic)
+        else:
+            key = load_or_create_key(data_dir / "validator.key")
+        missing = [p for p in config.validator.extra_key_files if not Path(p).is_file()]
+        if missing:  # never make up a validator key the operator named
+            raise ConfigError(f"validator.extra_key_files: no key file at {missing[0]}")
+        extra = tuple(load_or_create_key(Path(p)) for p in config.validator.extra_key_files)
         store = open_store(data_dir / "chaindb", config.storage.sync_writes)
         try:
-            return cls(adopt_stored_chain(config, store), store, key)
+            return cls(adopt_stored_chain(config, store), store, key, extra)
         except Exception:
             store.close()
             raise
@@ -157,6 +174,18 @@ class Node:
             known = self._head_reader.nonce(address), self._head_reader.balance(address)
             self._accounts[address] = known
         return self.cheats.account_state(address, *known)
+
+    def _sponsorship(self, tx: Transaction) -> tuple[bool, errors.ChainError | None]:
+        """Return whether a zero-priced call has a sponsor, and why it cannot pay at the head."""
+        reader = self.chain.state_at(self.chain.head)
+        book = execution.read_book(
+            lambda slot: reader.storage(execution.SPONSOR_ADDRESS, slot))
+        sponsor = fees.sponsor_for_call(book, tx.to, tx.data) if book is not None else None
+        if book is None or sponsor is None:
+            return False, None
+        return True, fees.sponsorship_refusal(
+            book, sponsor, tx.sender, tx.gas, self.chain.next_base_fee(self.chain.head),
+            self.chain.head.number + 1)
 
     def resolve(self, ref: BlockRef) -> Header:
         """Return the header a BlockRef names; raise UnknownBlock if there is none."""
@@ -318,7 +347,8 @@ class Node:
     def set_min_gas_price(self, price: int) -> None:
         """Change the pool's minimum price and the base-fee floor (anvil_setMinGasPrice)."""
         self.chain.min_gas_price = price
-        self.pool.limits = dataclasses.replace(self.pool.limits, min_gas_price=price)
+        self.pool.limits = dataclasses.replace(self.pool.limits, min_gas_price=price,
+                                               free_lane=self.chain.free_lane)
 
     def snapshot(self) -> int:
         """Remember the head and the pending cheats (evm_snapshot); return the id."""
@@ -412,6 +442,27 @@ class Node:
         base_fees.append(self.chain.next_base_fee(last_header))
         blob_fees.append(self.chain.next_blob_base_fee(last_header))
         return FeeHistory(first, base_fees, ratios, rewards, blob_fees, blob_ratios)
+
+    # --- staking (the cmt_ methods) -------------------------------------------------------------
+
+    def staking(self, ref: BlockRef) -> tuple[StakingState, Header]:
+        """Return the staking state at a block (pending awards shown as credited) and the
+        block; raise if staking is off."""
+        header = self.resolve(ref)
+        state = self.chain.staking_at(header)
+        if state is None:
+            raise errors.StakingError("staking is not enabled on this chain")
+        return settle_all(state), header
+
+    def send_staking(self, sender: bytes, signature: str, args: tuple[Any, ...],
+                     value: int = 0, nonce: int | None = None) -> bytes:
+        """Sign a call to the staking contract with an unlocked dev account and submit it.
+
+        Gas is estimated first, so a call breaking a staking rule fails here with its reason.
+        """
+        return self.send_transaction(CallRequest(
+            sender=sender, to=execution.STAKING_ADDRESS, value=value, nonce=nonce,
+            data=execution.staking_call_data(signature, args)))
 
     # --- logs ---------------------------------------------------------------------------------
 

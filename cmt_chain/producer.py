@@ -3,8 +3,9 @@
 Mining modes: `interval` (a block every N seconds; empty blocks optional), `instant` (a block as
 soon as transactions wait, as anvil's automine) and `off` (blocks only from dev methods). Each
 block: select from the pool, execute in a worker thread (so the event loop keeps serving RPC),
-seal with the validator key, store through `chain.add_block`, prune the pool. `produce` is also
-called directly by dev methods (`evm_mine`).
+seal with the held key whose turn it is (`consensus.turn_order` over the active set), store
+through `chain.add_block`, prune the pool. `produce` is also called directly by dev methods
+(`evm_mine`).
 """
 
 from __future__ import annotations
@@ -33,15 +34,16 @@ _HOPELESS = (errors.NonceTooLow, errors.IntrinsicGasTooLow, errors.InvalidBlock)
 class Producer:
     """Builds, seals and stores blocks for the local validator."""
 
-    def __init__(self, chain: Chain, pool: TxPool, mining: MiningConfig, key: bytes,
-                 events: EventBus, executor: Executor) -> None:
+    def __init__(self, chain: Chain, pool: TxPool, mining: MiningConfig,
+                 keys: tuple[bytes, ...], events: EventBus, executor: Executor) -> None:
         self.chain = chain
         self.executor = executor
         self.pool = pool
         self.mining = mining
-        self._key = key
-        self.address = consensus.address_of(key)
-        self.coinbase = self.address  # where fees go; dev mode may change it (anvil_setCoinbase)
+        self._keys = {consensus.address_of(key): key for key in keys}
+        self.address = consensus.address_of(keys[0])
+        # dev mode's anvil_setCoinbase: the blocks' fee recipient instead of the sealer
+        self.coinbase_override: bytes | None = None
         self.cheats: Cheats | None = None  # dev mode's pending state patch, applied per block
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -121,8 +123,12 @@ class Producer:
             candidates = list(self.pool.select(base_fee))
             if not candidates and not allow_empty:
                 return None
+            sealer = self._sealer(parent)
+            if sealer is None:
+                return None
             env = dataclasses.replace(self.chain.block_env(
-                parent, self._timestamp(parent.timestamp, timestamp), self.coinbase),
+                parent, self._timestamp(parent.timestamp, timestamp),
+                self.coinbase_override or sealer),
                 base_fee=base_fee)  # next_base_fee: the rule, or a dev-mode override
             patch = self.cheats.overrides() if self.cheats is not None else ()
             started = time.perf_counter()
@@ -131,7 +137,7 @@ class Producer:
                 patch))
             executed = time.perf_counter()
             block = Block(header=built.header, transactions=built.transactions, withdrawals=())
-            seal = consensus.seal(block.header, self._key)
+            seal = consensus.seal(block.header, self._keys[sealer])
             self.chain.add_block(block, built.receipts, built.state_writes, seal)
             if self.cheats is not None:
                 self.cheats.applied(patch)  # the block holds them now
@@ -151,6 +157,26 @@ class Producer:
             removed = self.chain.rewind(target)
             self.next_timestamp = None
             return removed
+
+    @property
+    def coinbase(self) -> bytes:
+        """Return the fee recipient of the next blocks (eth_coinbase)."""
+        return self.coinbase_override or self.address
+
+    def _sealer(self, parent: Header) -> bytes | None:
+        """Return which held key seals the next block: the first in turn order this node holds.
+
+        The turns of validators whose keys are elsewhere pass at once (one node, many keys:
+        rotation and absence are testable before the network exists).
+        """
+        validators = self.chain.validators_at(parent)
+        if not validators:
+            return self.address
+        held = next((v for v in consensus.turn_order(parent.number + 1, validators)
+                     if v in self._keys), None)
+        if held is None:
+            log.warning("no validator key held by this node is in the active set")
+        return held
 
     def _timestamp(self, parent_timestamp: int, requested: int | None) -> int:
         if requested is None and self.next_timestamp is not None:

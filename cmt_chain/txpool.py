@@ -15,8 +15,9 @@ import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from . import errors
+from . import errors, fees
 from .config import TxpoolConfig
+from .fees import FreeLane
 from .transaction import BLOB, LEGACY, Transaction
 
 AccountState = Callable[[bytes], tuple[int, int]]  # address -> (nonce, balance) at the head
@@ -49,21 +50,28 @@ class _SenderTxs:
     by_nonce: dict[int, Transaction] = field(default_factory=dict)
 
 
+# For a zero-priced call: whether a sponsor covers it, and why that sponsor cannot pay now.
+Sponsorship = Callable[[Transaction], tuple[bool, errors.ChainError | None]]
+
+
 @dataclass(frozen=True)
 class PoolLimits:
     chain_id: int
     block_gas_limit: int
     min_gas_price: int
     accept_blobs: bool = False  # an imported Ethereum chain takes blob transactions
+    free_lane: FreeLane = FreeLane()
 
 
 class TxPool:
     """Pending and queued transactions, by sender and nonce."""
 
-    def __init__(self, config: TxpoolConfig, limits: PoolLimits, account_state: AccountState):
+    def __init__(self, config: TxpoolConfig, limits: PoolLimits, account_state: AccountState,
+                 sponsorship: Sponsorship = lambda tx: (False, None)):
         self.config = config
         self.limits = limits
         self._account_state = account_state
+        self._sponsorship = sponsorship
         self._senders: dict[bytes, _SenderTxs] = {}
         self._by_hash: dict[bytes, Transaction] = {}
 
@@ -120,6 +128,19 @@ class TxPool:
             raise errors.TipAboveFeeCap(
                 f"maxPriorityFeePerGas: {tx.max_priority_fee_per_gas}, "
                 f"maxFeePerGas: {tx.max_fee_per_gas}")
+        if tx.max_fee_per_gas == 0 and tx.to is not None:
+            sponsored, refusal = self._sponsorship(tx)
+            if sponsored and refusal is None:
+                return  # a sponsor pays; the builder applies its deposit and rate limits
+            lane = limits.free_lane
+            if refusal is not None and (tx.gas > lane.gas_limit or not fees.in_free_lane(0, lane)):
+                raise refusal  # nor can the free lane take it
+        if fees.in_free_lane(tx.max_fee_per_gas, limits.free_lane):
+            if tx.gas > limits.free_lane.gas_limit:
+                raise errors.FreeLaneGasTooHigh(
+                    f"gas price {tx.max_fee_per_gas} below minimum {limits.min_gas_price} "
+                    f"takes at most {limits.free_lane.gas_limit} gas (the free lane)")
+            return  # priced below the minimum: the builder applies the per-block limits
         if tx.max_fee_per_gas < limits.min_gas_price:
             raise errors.Underpriced(
                 f"gas price {tx.max_fee_per_gas} below minimum {limits.min_gas_price}")
@@ -212,7 +233,9 @@ class TxPool:
         heap: list[tuple[int, int, bytes]] = []
         for order, (sender, bucket) in enumerate(self._senders.items()):
             executable, _ = self._split(sender, bucket)
-            executable = [tx for tx in executable if tx.max_fee_per_gas >= base_fee]
+            executable = [tx for tx in executable if tx.max_fee_per_gas >= base_fee
+                          or fees.in_free_lane(tx.max_fee_per_gas, self.limits.free_lane)
+                          or tx.max_fee_per_gas == 0]  # a sponsored call
             if executable:
                 runs[sender] = executable
                 heapq.heappush(heap, (-executable[0].effective_tip(base_fee), order, sender))

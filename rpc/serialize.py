@@ -6,8 +6,13 @@ present. Called by `rpc/methods/*` and `rpc/subscriptions.py`.
 
 from __future__ import annotations
 
+import dataclasses
+from fractions import Fraction
 from typing import Any
 
+from eth_utils import to_checksum_address
+
+from cmt_chain import staking
 from cmt_chain.block import Block, Header, Withdrawal
 from cmt_chain.calls import AccessListResult
 from cmt_chain.forks import ForkConfig
@@ -226,3 +231,81 @@ def storage_values(values: tuple[tuple[bytes, tuple[int, ...]], ...]) -> dict[st
 def template(t: Template) -> dict[str, Any]:
     """Return a preloaded contract as cmt_getContracts lists it."""
     return {"name": t.name, "address": hexb(t.address), "abi": list(t.abi), "source": t.source}
+
+
+# --- staking (the cmt_ methods: field names and shapes of CyberMiles Travis) ----------------
+
+
+def _rate(bps: int) -> str:
+    """Return a rate as the reference writes it: a reduced fraction ("1/10")."""
+    fraction = Fraction(bps, staking.BPS)
+    return f"{fraction.numerator}/{fraction.denominator}"
+
+
+def validator(state: staking.StakingState, c: staking.Candidate, height: int) -> dict[str, Any]:
+    """Return a validator object (amounts in wei as decimal strings, as Travis serves them)."""
+    powers = staking.voting_powers(state)
+    ranked = sorted(powers, key=lambda a: (-powers[a], a))
+    return {
+        "owner_address": to_checksum_address(c.address),
+        "shares": str(staking.stake_of(state, c.address)),
+        "voting_power": powers[c.address],
+        "max_shares": str(c.max_amount),
+        "comp_rate": _rate(c.comp_rate),
+        "created_at": c.created_at,
+        "description": dict(zip(("name", "website", "location", "email", "profile"),
+                                dataclasses.astuple(c.description), strict=True)),
+        "verified": "N",
+        "active": "Y" if c.active else "N",
+        "block_height": height,
+        "rank": ranked.index(c.address),
+        "state": staking.role(state, c.address),
+        "num_of_delegators": sum(1 for d in state.delegations if d.validator == c.address),
+    }
+
+
+def delegations_of(state: staking.StakingState, delegator: bytes) -> list[dict[str, Any]]:
+    """Return a delegator's delegations, each with its pending withdrawals to that validator."""
+    powers = staking.delegation_powers(state)
+    pending = staking.pending_withdrawals(state, delegator)
+    validators = sorted({d.validator for d in state.delegations if d.delegator == delegator}
+                        | {u.validator for u in pending})
+    result = []
+    for address in validators:
+        found = staking.delegation(state, delegator, address)
+        owner = staking.candidate(state, address)
+        rate = found.comp_rate if found and found.comp_rate is not None else (
+            owner.comp_rate if owner else 0)
+        result.append({
+            "delegator_address": to_checksum_address(delegator),
+            "validator_address": to_checksum_address(address),
+            "delegate_amount": str(found.amount if found else 0),
+            "award_amount": str(found.award_total if found else 0),
+            "pending_withdraw_amount": str(sum(u.amount for u in pending
+                                               if u.validator == address)),
+            "pending_withdrawals": [{"amount": str(u.amount), "release_height": u.release_at}
+                                    for u in pending if u.validator == address],
+            "slash_amount": str(found.slashed if found else 0),
+            "comp_rate": _rate(rate),
+            "voting_power": powers.get((address, delegator), 0),
+        })
+    return result
+
+
+def award_infos(state: staking.StakingState) -> list[dict[str, Any]]:
+    """Return each validator's share of the latest block's pool (award plus fees)."""
+    return [{"address": to_checksum_address(a), "state": staking.role(state, a),
+             "amount": str(n)} for a, n in state.last_awards]
+
+
+def absences(state: staking.StakingState) -> list[dict[str, Any]]:
+    """Return the validators with missed turns and how many in a row."""
+    return [{"address": to_checksum_address(a), "absent_count": n,
+             "limit": state.params.absence_limit} for a, n in state.absences]
+
+
+def cmt_syncing(head: Header) -> dict[str, Any]:
+    """Return cmt_syncing's object (the state root stands for Travis' app hash)."""
+    return {"latest_block_hash": hexb(head.hash), "latest_app_hash": hexb(head.state_root),
+            "latest_block_height": head.number, "latest_block_time": head.timestamp,
+            "catching_up": False}

@@ -11,6 +11,9 @@
     tracing.py   re-execution with tracer hooks (frames and watched opcodes): blocks, calls
     tracers.py   geth's struct logger and callTracer; prestate.py its prestateTracer;
                  vmtrace.py Parity's vmTrace; opcode_names.py geth's opcode names
+    system_staking.py  the staking system contract (precompile at 0x...1000) and block hook
+    system_sponsor.py  the sponsorship system contract (0x...1001): deposits paying for calls
+    system_storage.py  how system contracts keep their records in storage
 
 Everything it takes and returns is the node's own types (`Transaction`, `Receipt`, `Header`,
 `CallResult`, `traces`); py-evm objects never leave this package. Called by `genesis.py`,
@@ -23,11 +26,18 @@ from .accounts import AccountReader, GenesisAccount, genesis_state
 from .blocks import EMPTY_REQUESTS_HASH, MIN_TX_GAS, BuiltBlock, build_block
 from .calls import call, estimate_gas, revert_data
 from .genesis_deploy import GenesisCall, GenesisDeploy, GenesisStep, genesis_state_with_contracts
+from .system_sponsor import SPONSOR_ADDRESS, read_book
+from .system_sponsor import storage_slots as sponsor_storage
+from .system_staking import STAKING_ADDRESS, read_state
+from .system_staking import call_data as staking_call_data
+from .system_staking import storage_slots as staking_storage
 from .vm import FORK_VM, to_evm_transaction
 
 __all__ = [
     "EMPTY_REQUESTS_HASH", "FORK_VM", "MIN_TX_GAS", "AccountReader", "BuiltBlock",
-    "GenesisAccount", "GenesisCall", "GenesisDeploy", "GenesisStep", "blobs", "build_block",
-    "call", "create_access_list", "estimate_gas", "forks", "genesis_state",
-    "genesis_state_with_contracts", "revert_data", "to_evm_transaction",
+    "GenesisAccount", "GenesisCall", "GenesisDeploy", "GenesisStep", "SPONSOR_ADDRESS",
+    "STAKING_ADDRESS", "blobs", "build_block", "call", "create_access_list", "estimate_gas",
+    "forks", "genesis_state", "genesis_state_with_contracts", "read_book", "read_state",
+    "revert_data", "sponsor_storage", "staking_call_data", "staking_storage",
+    "to_evm_transaction",
 ]

@@ -38,7 +38,7 @@ from lru import LRU
 from rlp.codec import encode_raw
 
 from ..patricia import update_trie
-from . import forks
+from . import chain_rules
 from .block_storage import BlockStorageDB
 from .code_analysis import shared_code_stream
 from .fast_opcodes import fast_opcode_table, run_code
@@ -134,9 +134,10 @@ class BlockComputationMixin:
 
 
 @functools.cache
-def block_state_class(fork: str) -> type:
-    """Return the fork's py-evm state class, with `BlockAccountDB` and shared code analysis."""
-    base = forks.vm_class(fork).get_state_class()
+def block_state_class(fork: str, system_contracts: bool = True) -> type:
+    """Return the fork's state class (`chain_rules`) for block building: `BlockAccountDB`,
+    shared code analysis, the lean opcodes."""
+    base = chain_rules.state_class(fork, system_contracts)
     computation = type(f"Block{base.computation_class.__name__}",
                        (BlockComputationMixin, base.computation_class),
                        {"opcodes": fast_opcode_table(base.computation_class.opcodes)})

@@ -7,9 +7,12 @@ is produced, directly when one is imported). The block runs under `env.fork` (`f
 fork's state class and transaction rules, its proof-of-work rewards, withdrawals, and Prague's
 system calls and requests, with the header fields that fork has.
 
-CMT fee rule: the base fee is not burned. After a block's transactions run, the block's producer
-is credited base fee x gas used, so with py-evm's tip payment it receives every fee paid. A chain
-imported from a geth genesis (`env.burn_base_fee`) burns it, as Ethereum does.
+CMT fee rule: the base fee is not burned. After a block's transactions run, the staking hook
+(`system_staking.end_block`) hands the block's fees and award to the validator set; on a chain
+without staking the block's producer is credited base fee x gas used, so with py-evm's tip
+payment it receives every fee paid. Which transactions run free or sponsored, and what each paid,
+is `fee_lanes.py`'s. A chain imported from a geth genesis (`env.burn_base_fee`) burns the base
+fee, as Ethereum does.
 """
 
 from __future__ import annotations
@@ -38,9 +41,9 @@ from ..receipt import Receipt, combine_blooms
 from ..storage.kv import Store
 from ..storage.state import StateOverlay
 from ..transaction import Transaction
-from . import forks
+from . import forks, system_staking
 from .accounts import apply_overrides
-from .block_state import block_state_class
+from .fee_lanes import FeeTally, FreePairs, count_fees, lane
 from .vm import evm_log, make_state, preprocess, to_evm_transaction, validation_error, vm_over
 
 MIN_TX_GAS = 21_000
@@ -84,14 +87,15 @@ def build_block(
     """
     overlay = StateOverlay(store)
     fork = env.fork
-    state = make_state(overlay, parent_state_root, env, block_state_class(fork))
+    state = make_state(overlay, parent_state_root, env)
     if overrides:
         apply_overrides(state, overrides)
     preprocess(state, env, parent_hash)
-    included, receipts, rejected = _execute_all(state, env, transactions, strict)
+    included, receipts, rejected, tally = _execute_all(state, env, transactions, strict)
     gas_used = receipts[-1].cumulative_gas_used if receipts else 0
-    if env.base_fee and gas_used and not env.burn_base_fee:
-        state.delta_balance(env.coinbase, env.base_fee * gas_used)
+    if not env.burn_base_fee and not system_staking.end_block(
+            state, env.number, env.coinbase, tally.credit, tally.paid) and tally.credit:
+        state.delta_balance(env.coinbase, tally.credit)
     if forks.has_withdrawals(fork):
         vm_over(state, fork).apply_all_withdrawals([
             EvmWithdrawal(w.index, w.validator_index, Address(w.address), w.amount)
@@ -166,44 +170,62 @@ class _RequestsStub:
 Rejection = tuple[Transaction, errors.ChainError]
 
 
-def _execute_all(state: Any, env: BlockEnv, transactions: Iterable[Transaction],
-                 strict: bool) -> tuple[list[Transaction], list[Receipt], list[Rejection]]:
-    """Run the transactions in order; return those included, their receipts, the rest."""
+def _execute_all(state: Any, env: BlockEnv, transactions: Iterable[Transaction], strict: bool,
+                 ) -> tuple[list[Transaction], list[Receipt], list[Rejection], FeeTally]:
+    """Run the transactions in order; return those included, their receipts, the rest, and
+    the fees they paid."""
     included: list[Transaction] = []
     receipts: list[Receipt] = []
     rejected: list[Rejection] = []
     blob_gas_left = forks.max_blob_gas(env.fork)
     gas_used = 0
+    free_pairs: FreePairs = set()
+    tally = FeeTally()
     for tx in transactions:
+        sponsored, free, refusal = lane(state, env, tx, free_pairs)
         if tx.gas > env.gas_limit - gas_used or tx.blob_gas > blob_gas_left:
             outcome: Receipt | errors.ChainError = errors.GasLimitExceeded()
         else:
-            outcome = _apply(state, env.fork, tx, gas_used)
+            outcome = refusal or _apply(state, env.fork, tx, gas_used, free)
         if isinstance(outcome, Receipt):
             gas_used = outcome.cumulative_gas_used
             blob_gas_left -= tx.blob_gas
             included.append(tx)
             receipts.append(outcome)
+            count_fees(state, env, tx, outcome.gas_used, sponsored, tally)
+            if free and not sponsored:
+                free_pairs.add((tx.sender, tx.to))
             continue
         if strict:
             raise errors.InvalidBlock(f"transaction {tx.hash.hex()}: {outcome}")
         rejected.append((tx, outcome))
         if env.gas_limit - gas_used < MIN_TX_GAS:
             break  # the block is full
-    return included, receipts, rejected
+    return included, receipts, rejected, tally
 
 
-def _apply(state: Any, fork: str, tx: Transaction,
-           gas_before: int) -> Receipt | errors.ChainError:
-    """Run one transaction; return its receipt, or the reason it cannot be included."""
+def _apply(state: Any, fork: str, tx: Transaction, gas_before: int,
+           free: bool = False) -> Receipt | errors.ChainError:
+    """Run one transaction; return its receipt, or the reason it cannot be included.
+
+    A free-lane transaction runs with its own price as the base fee, so it pays that price
+    (which `fee_lanes.count_fees` credits to the pool) and no more.
+    """
     evm_tx = to_evm_transaction(tx, fork)
     state.lock_changes()
     snapshot = state.snapshot()
+    # py-evm reads the base fee from the context for its check, the price and the burn alone.
+    context: Any = state.execution_context
+    block_base_fee = context._base_fee_per_gas
+    if free:
+        context._base_fee_per_gas = tx.max_fee_per_gas
     try:
         computation = state.apply_transaction(evm_tx)
     except ValidationError as exc:
         state.revert(snapshot)
         return validation_error(str(exc))
+    finally:
+        context._base_fee_per_gas = block_base_fee
     state.commit(snapshot)
     gas_used = forks.vm_class(fork).finalize_gas_used(evm_tx, computation)
     post_state = None if forks.has_status_receipts(fork) else state.make_state_root()

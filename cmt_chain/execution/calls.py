@@ -15,8 +15,6 @@ from typing import Any
 
 from eth.exceptions import InsufficientFunds as EvmInsufficientFunds
 from eth.exceptions import OutOfGas, Revert, VMError
-from eth.vm.forks.prague.computation import PragueComputation
-from eth.vm.forks.prague.state import PragueState
 from eth.vm.spoof import SpoofTransaction
 from eth_typing import Address
 from eth_utils import ValidationError
@@ -33,7 +31,7 @@ from ..calls import (
 )
 from ..storage.kv import Store
 from ..storage.state import StateOverlay
-from . import forks
+from . import chain_rules, forks
 from .accounts import apply_overrides
 from .blocks import MIN_TX_GAS
 from .vm import evm_log, make_state, validation_error
@@ -56,21 +54,11 @@ class _DeadlineCheck:
         super().consume_gas(amount, reason)  # type: ignore[misc]
 
 
-class _DeadlineComputation(_DeadlineCheck, PragueComputation):
-    """Prague's computation with the deadline check."""
-
-
-class _CallState(PragueState):
-    computation_class = _DeadlineComputation
-
-
 @functools.cache
-def _call_state_class(fork: str) -> type:
-    """Return the fork's state class with the deadline check (calls at an imported chain's
-    older blocks run under that block's fork)."""
-    if fork == "prague":
-        return _CallState
-    state_class = forks.vm_class(fork).get_state_class()
+def _call_state_class(fork: str, system_contracts: bool = True) -> type:
+    """Return the chain's state class of the fork (`chain_rules`) with the deadline check
+    (calls at an imported chain's older blocks run under that block's fork)."""
+    state_class = chain_rules.state_class(fork, system_contracts)
     base = state_class.computation_class
     computation = type(f"_Deadline{base.__name__}", (_DeadlineCheck, base), {})
     return type(f"_Call{state_class.__name__}", (state_class,), {"computation_class": computation})
@@ -92,8 +80,9 @@ class _AccessRecorder:
 
 
 @functools.cache
-def _recording_state_class(fork: str) -> type:
-    return type(f"_Recording{fork}", (_AccessRecorder, _call_state_class(fork)), {})
+def _recording_state_class(fork: str, system_contracts: bool = True) -> type:
+    return type(f"_Recording{fork}", (_AccessRecorder,
+                                      _call_state_class(fork, system_contracts)), {})
 
 
 def call(store: Store, state_root: bytes, env: BlockEnv, request: CallRequest,
@@ -120,8 +109,8 @@ def _run_call(store: Store, state_root: bytes, env: BlockEnv, request: CallReque
         request.gas_price, request.max_fee_per_gas))
     # As geth: a call that names no price runs without the base fee check (and BASEFEE reads 0).
     call_env = env if priced else _with_base_fee(env, 0)
-    state_class = (_call_state_class(env.fork) if accessed is None
-                   else _recording_state_class(env.fork))
+    state_class = (_call_state_class(env.fork, env.system_contracts) if accessed is None
+                   else _recording_state_class(env.fork, env.system_contracts))
     state = make_state(StateOverlay(store), state_root, call_env, state_class)
     if accessed is not None:
         state.accessed = accessed

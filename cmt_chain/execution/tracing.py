@@ -161,10 +161,10 @@ class TracingComputation:
 
 
 @functools.cache
-def tracing_state_class(fork: str) -> type:
+def tracing_state_class(fork: str, system_contracts: bool = True) -> type:
     """Return the fork's block-building state class, its computation reporting to tracers and
     running py-evm's own opcode implementations."""
-    base: Any = block_state_class(fork)
+    base: Any = block_state_class(fork, system_contracts)
     own_opcodes = forks.vm_class(fork).get_state_class().computation_class.opcodes
     computation = type(f"Tracing{base.computation_class.__name__}",
                        (TracingComputation, base.computation_class), {"opcodes": own_opcodes})
@@ -205,7 +205,7 @@ def trace_block(store: Store, parent_state_root: bytes, parent_hash: bytes, env:
     (all if None) and stop after the last of them. A trace past `timeout` seconds (each) gets
     geth's "execution timeout" error instead of a result."""
     state = make_state(StateOverlay(store), parent_state_root, env,
-                       tracing_state_class(env.fork))
+                       tracing_state_class(env.fork, env.system_contracts))
     preprocess(state, env, parent_hash)
     targets = set(range(len(transactions)) if wanted is None else wanted)
     last = max(targets, default=-1)
@@ -239,7 +239,8 @@ def _trace_transactions(store: Store, parent_state_root: bytes, parent_hash: byt
 def _replay_to(store: Store, root: bytes, parent_hash: bytes, env: BlockEnv,
                transactions: Sequence[Transaction], index: int) -> Any:
     """Return the state after transactions 0..index, run untraced (a trace left it half done)."""
-    state = make_state(StateOverlay(store), root, env, tracing_state_class(env.fork))
+    state = make_state(StateOverlay(store), root, env,
+                       tracing_state_class(env.fork, env.system_contracts))
     preprocess(state, env, parent_hash)
     for tx in transactions[:index + 1]:
         _run(state, to_evm_transaction(tx, env.fork), None, env, 0)
@@ -282,7 +283,7 @@ def trace_call(store: Store, state_root: bytes, env: BlockEnv, request: CallRequ
     env = overrides.apply_to_env(env)
     priced = any(p is not None and p > 0 for p in (request.gas_price, request.max_fee_per_gas))
     state = make_state(StateOverlay(store), state_root, env if priced else _with_base_fee(env, 0),
-                       tracing_state_class(env.fork))
+                       tracing_state_class(env.fork, env.system_contracts))
     apply_overrides(state, overrides.accounts)
     gas = min(request.gas if request.gas is not None else gas_cap, gas_cap)
     evm_tx: SpoofTransaction = _call_transaction(state, request, gas, env.chain_id, env.fork)

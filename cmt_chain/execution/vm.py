@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eth.db.account import AccountDB
 from eth.db.atomic import AtomicDB
 from eth.vm.execution_context import ExecutionContext
 from eth.vm.forks.london.transactions import DynamicFeeTransaction
@@ -22,6 +23,7 @@ from ..receipt import Log
 from ..transaction import Transaction
 from . import forks
 from .block_state import block_state_class
+from .system_staking import STAKING_ADDRESS
 
 FORK_VM = PragueVM
 BUILDER: Any = FORK_VM.get_transaction_builder()
@@ -81,10 +83,16 @@ def _signature_checked_at_decode() -> None:
 
 def make_state(db: Any, state_root: bytes, env: BlockEnv, state_class: type | None = None) -> Any:
     """Open a state at `state_root` in the context of the block `env` (by default the block
-    builder's state class of `env.fork`)."""
-    state_class = state_class or block_state_class(env.fork)
+    builder's state class of `env.fork`).
+
+    With staking on, the execution coinbase is the staking contract (as the reference's hold
+    account), so tips land in the pool it shares out; headers still name the sealing validator.
+    """
+    state_class = state_class or block_state_class(env.fork, env.system_contracts)
+    coinbase = fee_recipient(db, state_root, env.coinbase) if env.system_contracts else (
+        env.coinbase)
     context = ExecutionContext(
-        coinbase=Address(env.coinbase), timestamp=env.timestamp,
+        coinbase=Address(coinbase), timestamp=env.timestamp,
         block_number=BlockNumber(env.number), difficulty=env.difficulty,
         mix_hash=Hash32(env.prev_randao), gas_limit=env.gas_limit,
         prev_hashes=[Hash32(h) for h in env.ancestor_hashes], chain_id=env.chain_id,
@@ -92,6 +100,21 @@ def make_state(db: Any, state_root: bytes, env: BlockEnv, state_class: type | No
         excess_blob_gas=env.excess_blob_gas if forks.has_blobs(env.fork) else None,
     )
     return state_class(AtomicDB(db), context, state_root)
+
+
+_staking_at: dict[bytes, bool] = {}  # state root -> staking on (a storage walk; calls ask often)
+
+
+def fee_recipient(db: Any, state_root: bytes, coinbase: bytes) -> bytes:
+    """Return who receives tips during execution: the staking contract when staking is on."""
+    staking_on = _staking_at.get(state_root)
+    if staking_on is None:
+        accounts = AccountDB(AtomicDB(db), Hash32(state_root))
+        staking_on = bool(accounts.get_storage(Address(STAKING_ADDRESS), 0))
+        if len(_staking_at) > 1024:
+            _staking_at.clear()
+        _staking_at[state_root] = staking_on
+    return STAKING_ADDRESS if staking_on else coinbase
 
 
 class _BlockStub:

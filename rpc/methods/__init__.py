@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     accounts,
     cmt,
+    cmt_staking,
     debug,
     dev,
     eth,

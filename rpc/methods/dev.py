@@ -175,7 +175,7 @@ async def set_next_block_base_fee(ctx: Context, base_fee: int) -> None:
 
 @_cheat("setCoinbase", p.address)
 async def set_coinbase(ctx: Context, address: bytes) -> None:
-    ctx.node.producer.coinbase = address
+    ctx.node.producer.coinbase_override = address
 
 
 @method("anvil_dropTransaction", p.hash32, dev_only=True)

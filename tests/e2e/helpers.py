@@ -6,6 +6,8 @@ it; no test asserts on how long anything took.
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -14,13 +16,15 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from tests.nodeproc import CHAIN_ID, DEV_KEYS
+from tests.nodeproc import CHAIN_ID, DEV_KEYS, ROOT
 
 MNEMONIC = "test test test test test test test test test test test junk"
 CMT = 10**18
 GWEI = 10**9
 DEV_BALANCE = 10_000 * CMT
 MIN_GAS_PRICE = 2 * GWEI
+STAKING = "0x0000000000000000000000000000000000001000"  # the staking system contract
+AWARD = 10**9 * CMT * 800 // (10_000 * 3_153_600)  # the default award minted by each block
 T = TypeVar("T")
 
 Account.enable_unaudited_hdwallet_features()
@@ -74,3 +78,31 @@ def send_signed(w3: Web3, account: LocalAccount, tx: dict[str, Any]) -> Any:
                                                                          "pending"), **tx}
     signed = account.sign_transaction(fields)
     return w3.eth.send_raw_transaction(signed.raw_transaction)
+
+
+SOLC = ROOT / "tests/js/node_modules/solc"
+COMPILE = """
+const fs = require('fs'); const solc = require(process.argv[1]);
+const sources = {};
+for (const f of process.argv.slice(2)) sources[f] = {content: fs.readFileSync(f, 'utf8')};
+const out = JSON.parse(solc.compile(JSON.stringify({language: 'Solidity', sources, settings: {
+  evmVersion: 'prague', outputSelection: {'*': {'*': ['abi', 'evm.bytecode.object']}}}})));
+const errors = (out.errors || []).filter((e) => e.severity === 'error');
+if (errors.length) {
+  console.error(errors.map((e) => e.formattedMessage).join('\\n')); process.exit(1);
+}
+const result = {}; for (const f in out.contracts) for (const n in out.contracts[f])
+  result[n] = {abi: out.contracts[f][n].abi,
+               bytecode: '0x' + out.contracts[f][n].evm.bytecode.object};
+console.log(JSON.stringify(result));
+"""
+
+
+def compile_solidity(*files: str) -> dict[str, Any]:
+    """Compile Solidity files (paths from the repository root) with the pinned npm solc."""
+    if not (SOLC / "package.json").exists():
+        raise AssertionError("tests/js/node_modules/solc is missing: run npm ci --prefix tests/js")
+    done = subprocess.run(["node", "-e", COMPILE, str(SOLC), *files], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)

@@ -63,6 +63,9 @@ def run_node(tmp_path: Path, config_text: str, *flags: str) -> Result:
     ('[genesis]\nmnemonic = "not a valid mnemonic at all"\n', "genesis.mnemonic"),
     ("[network]\nchain_id = 100000000000000000000000\n", "network.chain_id"),
     ("[genesis]\ngas_limit = 100\n", "genesis.gas_limit"),  # --gas-limit refuses < 21000
+    ('[validator]\nextra_key_files = ["no/such.key"]\n', "validator.extra_key_files"),
+    ("[staking]\ngenesis_validators = [{ address = \"0x12\", stake = 1 }]\n",
+     "staking.genesis_validators[0].address"),
 ])
 def test_bad_config_exits_with_message_naming_the_key(tmp_path: Path, config_text: str,
                                                       key: str) -> None:

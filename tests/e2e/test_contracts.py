@@ -18,7 +18,7 @@ from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
 from web3.utils.address import get_create_address
 
-from tests.e2e.helpers import CMT, GWEI, dev_account, fee, receipt, send_signed
+from tests.e2e.helpers import AWARD, CMT, GWEI, STAKING, dev_account, fee, receipt, send_signed
 from tests.nodeproc import CHAIN_ID
 
 VALUE_CHANGED = "0x" + keccak(text="ValueChanged(address,uint256,uint256)").hex()
@@ -266,7 +266,7 @@ def test_log_indexes_run_across_the_transactions_of_a_block(w3: Web3,
     receipts = w3.eth.get_block_receipts(r1["blockNumber"])
     assert [r["transactionHash"] for r in receipts] == [first.hash, second.hash]
     assert receipts[1]["logs"] == r2["logs"]
-    miner = w3.eth.get_block(r1["blockNumber"])["miner"]
-    gained = (w3.eth.get_balance(miner, r1["blockNumber"])
-              - w3.eth.get_balance(miner, r1["blockNumber"] - 1))
-    assert gained == fee(r1) + fee(r2)
+    # Both fees (and the block's award) go to the staking pool the validator set shares.
+    gained = (w3.eth.get_balance(STAKING, r1["blockNumber"])
+              - w3.eth.get_balance(STAKING, r1["blockNumber"] - 1))
+    assert gained == fee(r1) + fee(r2) + AWARD

@@ -80,7 +80,8 @@ def test_ctrl_c_then_restart_keeps_everything(nodes: Nodes, emitter_artifact: di
     for tx_hash in hashes:
         assert receipt(w3, tx_hash)["status"] == 1
     before = snapshot(w3, [alice.address, bob.address], address, hashes)
-    assert before["head"][0] >= 5
+    # Instant mining may put two of these in one block when they arrive together.
+    assert before["head"][0] == max(r["blockNumber"] for r in before["receipts"]) >= 2
     assert len(before["logs"]) == 6
     assert int.from_bytes(before["storage"], "big") == 1234
 

@@ -2,8 +2,9 @@
 
 Each transaction type a wallet can produce (node-signed eth_sendTransaction, signed EIP-1559,
 legacy EIP-155 and EIP-2930) must move exactly `value` to the recipient, take exactly
-`value + gasUsed * effectiveGasPrice` from the sender, and pay the whole fee to the block's miner
-(the validator): CMT does not burn the base fee.
+`value + gasUsed * effectiveGasPrice` from the sender, and pay the whole fee into the staking
+contract's pool, which shares it with the block's award among the validator set: CMT does not burn
+the base fee.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 from tests.e2e.helpers import (
+    AWARD,
     CMT,
     DEV_BALANCE,
     GWEI,
+    STAKING,
     block_fees,
     dev_account,
     fee,
@@ -47,9 +50,11 @@ def check_transfer(w3: Web3, rcpt: Any, sender: str, recipient: str, value: int)
 
     assert delta(recipient) == value
     assert delta(sender) == -(value + fee(rcpt))
-    # The validator receives every fee of the block, base fee included: nothing is burned.
-    assert delta(miner) == block_fees(w3, number)
-    assert delta(miner) >= fee(rcpt) > 0
+    # The staking pool receives every fee of the block, base fee included: nothing is burned;
+    # the validator's share (all of it, on the one-validator dev chain) compounds into its stake.
+    assert delta(STAKING) == block_fees(w3, number) + AWARD
+    assert block_fees(w3, number) >= fee(rcpt) > 0
+    assert delta(miner) == 0
 
 
 def test_dev_accounts_are_funded(w3: Web3) -> None:
@@ -169,7 +174,7 @@ def test_transfer_between_dev_accounts_and_back(w3: Web3) -> None:
     assert w3.eth.get_transaction_count(b.address) == 1
 
 
-def test_fees_of_a_block_go_to_its_miner(w3: Web3) -> None:
+def test_fees_of_a_block_go_to_the_staking_pool(w3: Web3) -> None:
     account = dev_account(6)
     blocks = []
     for gas_price in (2 * GWEI, 5 * GWEI):
@@ -181,5 +186,6 @@ def test_fees_of_a_block_go_to_its_miner(w3: Web3) -> None:
     assert len(miners) == 1  # one dev validator seals every block
     (miner,) = miners
     for number in blocks:
-        gained = w3.eth.get_balance(miner, number) - w3.eth.get_balance(miner, number - 1)
-        assert gained == block_fees(w3, number)
+        gained = w3.eth.get_balance(STAKING, number) - w3.eth.get_balance(STAKING, number - 1)
+        assert gained == block_fees(w3, number) + AWARD
+        assert w3.eth.get_balance(miner, number) == w3.eth.get_balance(miner, number - 1)

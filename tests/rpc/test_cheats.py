@@ -149,7 +149,8 @@ def test_next_base_fee_min_gas_price_and_coinbase(node: Any) -> None:
 
     key, address = fresh()
     rpc(node.url, "anvil_setBalance", address, hex(10**18))
-    cheap, cheap_hash = legacy_tx(key, 0, address, gas_price=GWEI)
+    # above the free lane's gas cap, so a price under the minimum is refused outright
+    cheap, cheap_hash = legacy_tx(key, 0, address, gas=600_000, gas_price=GWEI)
     rpc_error(node.url, "eth_sendRawTransaction", [cheap], -32000, contains="underpriced")
     try:
         assert rpc(node.url, "hardhat_setMinGasPrice", hex(GWEI)) is True

@@ -121,11 +121,12 @@ def test_exceeds_block_gas_limit(node: Any) -> None:
 
 
 def test_underpriced(node: Any) -> None:
+    # Below the minimum price only the free lane's 500,000 gas are accepted (test_free_lane.py).
     key = dev_key(0)
     nonce = nonce_of(node.url, address_of(key))
-    raw, tx_hash = dynamic_tx(key, nonce, OTHER, max_fee=GWEI, tip=GWEI)
+    raw, tx_hash = dynamic_tx(key, nonce, OTHER, gas=500_001, max_fee=GWEI, tip=GWEI)
     refused(node.url, raw, prefix="transaction underpriced", tx_hash=tx_hash)
-    raw, tx_hash = legacy_tx(key, nonce, OTHER, gas_price=GWEI)
+    raw, tx_hash = legacy_tx(key, nonce, OTHER, gas=600_000, gas_price=GWEI)
     refused(node.url, raw, prefix="transaction underpriced", tx_hash=tx_hash)
 
 

@@ -108,11 +108,12 @@ def test_disabled_templates_leave_the_old_genesis(tmp_path):
     store_config = _config(tmp_path, enabled=False)
     node = Node.open(store_config)
     try:
-        block, _ = make_genesis(node.store, store_config)
-        root, _ = execution.genesis_state(node.store, genesis_accounts(store_config))
+        validators = (node.validator,)  # the genesis staking state names the local validator
+        block, _ = make_genesis(node.store, store_config, validators)
+        root, _ = execution.genesis_state(node.store, genesis_accounts(store_config, validators))
         assert block.header.state_root == root
         assert execution.AccountReader(node.store, root).code(ADDRESSES["Marketplace"]) == b""
-        enabled, _ = make_genesis(node.store, Config())
+        enabled, _ = make_genesis(node.store, Config(), validators)
         assert enabled.hash != block.hash
     finally:
         node.store.close()
