@@ -1,7 +1,8 @@
 """Profile building one block of N transfers, ERC-20 transfers or purchases with the block builder.
 
-Where the time of a block goes, without the RPC, the pool or the network around it: the genesis
-state of `--senders` funded accounts is written to a fresh RocksDB in a temporary folder, then
+Where the time of a block goes, without the RPC, the pool or the network around it: the node's
+default genesis (staking, sponsorship and the commerce templates) with `--senders` funded accounts
+and a token is written to a fresh RocksDB in a temporary folder, then
 `execution.build_block` runs N pre-signed EIP-1559 transactions on it, `--runs` times, each on the
 same parent state. Prints the median CPU time per block and per transaction; with `--profile FILE`
 it also saves a pyinstrument profile (HTML, or text if FILE ends in .txt) of the last run.
@@ -91,9 +92,11 @@ def listing(count: int) -> bytes:
         "data": data}).raw_transaction)
 
 
-def marketplace_genesis(store, senders: list[bytes]) -> tuple[bytes, dict[bytes, bytes]]:
-    """Return the default dev genesis (templates preloaded) with the senders funded."""
-    alloc = tuple((s, AllocEntry(balance=10**24)) for s in senders)
+def node_genesis(store, senders: list[bytes]) -> tuple[bytes, dict[bytes, bytes]]:
+    """Return the node's default dev genesis (staking, sponsorship, the templates) with the
+    senders funded and the benchmark token holding a balance for each."""
+    alloc = tuple((a.address, AllocEntry(a.balance, a.nonce, a.code, a.storage))
+                  for a in genesis(senders))
     config = Config(genesis=GenesisConfig(alloc=alloc))
     block, writes = make_genesis(store, config)
     return block.header.state_root, writes
@@ -141,8 +144,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "db", sync_writes=False)
         senders = [tx.sender for tx in txs[-args.senders:]]
-        root, writes = (marketplace_genesis(store, senders) if args.workload == "marketplace"
-                        else execution.genesis_state(store, genesis(senders)))
+        root, writes = node_genesis(store, senders)
         store.write([(schema.STATE, k, v) for k, v in writes.items()])
         times = [build(store, root, txs) for _ in range(args.runs - 1)]
         if args.profile:
