@@ -351,3 +351,100 @@ class SponsorshipError(ChainError):
 
     def __str__(self) -> str:
         return self.detail or self.message
+
+
+# --- eth_simulateV1 (geth's codes in rpc/errors.py) ----------------------------------------
+
+
+class SimulationError(ChainError):
+    """Base of the errors that stop an eth_simulateV1 request as a whole."""
+
+    message = "simulation failed"
+
+    def __str__(self) -> str:
+        return self.detail or self.message
+
+
+class SimBlockNumberOrder(SimulationError):
+    """Raised when a simulated block's number is not above the one before it."""
+
+    message = "block numbers must be in order"
+
+
+class SimTimestampOrder(SimulationError):
+    """Raised when a simulated block's timestamp is not above the one before it."""
+
+    message = "block timestamps must be in order"
+
+
+class SimTooManyBlocks(SimulationError):
+    """Raised when a simulation asks for more than 256 blocks after its base."""
+
+    message = "too many blocks"
+
+
+class SimBlockGasLimitReached(SimulationError):
+    """Raised when a simulated call asks for more gas than its block has left."""
+
+    message = "block gas limit reached"
+
+
+class SimEmptyInput(SimulationError):
+    """Raised when eth_simulateV1 is given no blocks."""
+
+    message = "empty input"
+
+
+class NotAPrecompile(SimulationError):
+    """Raised when movePrecompileToAddress names an account that is not a precompile."""
+
+    message = "not a precompile"
+
+
+class PrecompileMovedTwice(SimulationError):
+    """Raised when two precompiles are moved to one address in a simulated block."""
+
+    message = "account has already been overridden by a precompile"
+
+
+class SimInvalidTransaction(SimulationError):
+    """Raised when a simulated call is not a valid transaction (geth's -32603 by default);
+    the subclasses carry the failure geth gives its own code."""
+
+    message = "invalid transaction"
+
+
+class SimNonceTooLow(SimInvalidTransaction):
+    """Raised when a validated simulated call's nonce is below the sender's."""
+
+    message = "nonce too low"
+
+
+class SimNonceTooHigh(SimInvalidTransaction):
+    """Raised when a validated simulated call's nonce is above the sender's."""
+
+    message = "nonce too high"
+
+
+class SimFeeCapTooLow(SimInvalidTransaction):
+    """Raised when a simulated call's fee cap is below its block's base fee."""
+
+    message = "max fee per gas less than block base fee"
+
+
+class SimIntrinsicGas(SimInvalidTransaction):
+    """Raised when a simulated call's gas is below its intrinsic cost."""
+
+    message = "intrinsic gas too low"
+
+
+class SimInsufficientFunds(SimInvalidTransaction):
+    """Raised when a simulated call's sender cannot pay gas * price + value."""
+
+    message = "insufficient funds for gas * price + value"
+
+
+class SimTipAboveFeeCap(SimInvalidTransaction):
+    """Raised when a simulated call's priority fee is above its fee cap."""
+
+    message = "max priority fee per gas higher than max fee per gas"

@@ -44,6 +44,8 @@ from .executor import Executor, ProcessExecutor, ThreadExecutor
 from .logs import LocatedLog, LogFilter, find_logs, logs_in_block
 from .producer import Producer
 from .replay import Replayer
+from .simulate import MAX_BLOCKS as MAX_SIMULATED_BLOCKS
+from .simulate import SimRequest, SimulatedBlock, plan_blocks
 from .staking import StakingState, settle_all
 from .storage import schema
 from .storage.kv import Store, open_store
@@ -367,6 +369,22 @@ class Node:
         await self.producer.rewind(target)
         self.cheats.take_snapshot(snapshot_id)
         return True
+
+    async def simulate(self, request: SimRequest, ref: BlockRef) -> tuple[SimulatedBlock, ...]:
+        """Run eth_simulateV1: blocks of calls on top of `ref`, built as geth builds them."""
+        if not request.blocks:
+            raise errors.SimEmptyInput()
+        if len(request.blocks) > MAX_SIMULATED_BLOCKS:
+            raise errors.SimTooManyBlocks()
+        base = self.resolve(ref)
+        planned = plan_blocks(base.number, base.timestamp, request.blocks)
+        spec = self.chain.spec
+        context = execution.SimChain(
+            base, self.chain.ancestor_hashes(base), spec.chain_id, spec.fork_at,
+            self.chain.expected_base_fee, not spec.burn_base_fee)
+        return await asyncio.to_thread(
+            execution.simulate, self.store, context, request, planned,
+            self.config.rpc.gas_cap, self.config.rpc.evm_timeout)
 
     # --- building without storing ---------------------------------------------------------------
 

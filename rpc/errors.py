@@ -50,6 +50,14 @@ class InvalidParams(RpcError):
 _CODES: tuple[tuple[type[errors.ChainError], int], ...] = (
     (errors.QueryLimitExceeded, LIMIT_EXCEEDED),
     (errors.InvalidBlockRange, INVALID_PARAMS),
+    # eth_simulateV1, as geth's internal/ethapi/errors.go
+    (errors.SimNonceTooLow, -38010), (errors.SimNonceTooHigh, -38011),
+    (errors.SimFeeCapTooLow, -38012), (errors.SimIntrinsicGas, -38013),
+    (errors.SimInsufficientFunds, -38014), (errors.SimBlockGasLimitReached, -38015),
+    (errors.SimBlockNumberOrder, -38020), (errors.SimTimestampOrder, -38021),
+    (errors.PrecompileMovedTwice, -38023), (errors.SimTooManyBlocks, CLIENT_LIMIT_EXCEEDED),
+    (errors.SimTipAboveFeeCap, INVALID_PARAMS), (errors.SimEmptyInput, INVALID_PARAMS),
+    (errors.SimInvalidTransaction, INTERNAL_ERROR),
     (errors.ChainError, SERVER_ERROR),
 )
 

@@ -14,11 +14,12 @@ from eth_utils import to_checksum_address
 
 from cmt_chain import staking
 from cmt_chain.block import Block, Header, Withdrawal
-from cmt_chain.calls import AccessListResult
+from cmt_chain.calls import AccessListResult, decode_revert_reason
 from cmt_chain.forks import ForkConfig
 from cmt_chain.logs import LocatedLog
 from cmt_chain.proofs import AccountProof
 from cmt_chain.receipt import Receipt
+from cmt_chain.simulate import SimulatedBlock
 from cmt_chain.templates import Template
 from cmt_chain.transaction import ACCESS_LIST, BLOB, DYNAMIC_FEE, LEGACY, SET_CODE, Transaction
 
@@ -309,3 +310,27 @@ def cmt_syncing(head: Header) -> dict[str, Any]:
     return {"latest_block_hash": hexb(head.hash), "latest_app_hash": hexb(head.state_root),
             "latest_block_height": head.number, "latest_block_time": head.timestamp,
             "catching_up": False}
+
+
+def simulated_block(built: SimulatedBlock, full_transactions: bool) -> dict[str, Any]:
+    """Serialize one eth_simulateV1 block: the block as eth_getBlockByHash has it, and `calls`."""
+    b = Block(built.header, built.transactions, (), built.withdrawals)
+    out = block(b, full_transactions)
+    calls, log_index = [], 0
+    for index, (tx, result) in enumerate(zip(b.transactions, built.calls, strict=True)):
+        logs = [log(LocatedLog(entry, b.hash, b.number, b.header.timestamp, tx.hash, index,
+                               log_index + i)) for i, entry in enumerate(result.logs)]
+        log_index += len(logs)
+        call: dict[str, Any] = {"returnData": hexb(result.output), "logs": logs,
+                                "gasUsed": qty(result.gas_used),
+                                "maxUsedGas": qty(result.max_used_gas),
+                                "status": qty(result.status)}
+        if result.error == "execution reverted":
+            reason = decode_revert_reason(result.output)
+            call["error"] = {"message": f"execution reverted: {reason}" if reason
+                             else "execution reverted", "code": 3, "data": hexb(result.output)}
+        elif result.error is not None:
+            call["error"] = {"message": result.error, "code": -32015}  # geth's VM error code
+        calls.append(call)
+    out["calls"] = calls
+    return out

@@ -8,6 +8,7 @@
     vm.py        the fork of calls (Prague), node <-> py-evm conversions, error mapping
     blobs.py     verify_sidecar: a sent blob transaction's KZG commitments and proofs
     forks.py     each fork name of a chain spec -> py-evm's VM, and what differs by fork
+    simulate.py  eth_simulateV1: blocks of calls built on a base block, stored nowhere
     tracing.py   re-execution with tracer hooks (frames and watched opcodes): blocks, calls
     tracers.py   geth's struct logger and callTracer; prestate.py its prestateTracer;
                  vmtrace.py Parity's vmTrace; opcode_names.py geth's opcode names
@@ -26,6 +27,7 @@ from .accounts import AccountReader, GenesisAccount, genesis_state
 from .blocks import EMPTY_REQUESTS_HASH, MIN_TX_GAS, BuiltBlock, build_block
 from .calls import call, estimate_gas, revert_data
 from .genesis_deploy import GenesisCall, GenesisDeploy, GenesisStep, genesis_state_with_contracts
+from .simulate import SimChain, simulate
 from .system_sponsor import SPONSOR_ADDRESS, read_book
 from .system_sponsor import storage_slots as sponsor_storage
 from .system_staking import STAKING_ADDRESS, read_state
@@ -36,8 +38,8 @@ from .vm import FORK_VM, to_evm_transaction
 __all__ = [
     "EMPTY_REQUESTS_HASH", "FORK_VM", "MIN_TX_GAS", "AccountReader", "BuiltBlock",
     "GenesisAccount", "GenesisCall", "GenesisDeploy", "GenesisStep", "SPONSOR_ADDRESS",
-    "STAKING_ADDRESS", "blobs", "build_block", "call", "create_access_list", "estimate_gas",
+    "STAKING_ADDRESS", "SimChain", "blobs", "build_block", "call", "create_access_list", "estimate_gas",
     "forks", "genesis_state", "genesis_state_with_contracts", "read_book", "read_state",
-    "revert_data", "sponsor_storage", "staking_call_data", "staking_storage",
+    "revert_data", "simulate", "sponsor_storage", "staking_call_data", "staking_storage",
     "to_evm_transaction",
 ]

@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     net,
     ots,
     raw,
+    simulate,
     testing,
     trace,
     txpool,
