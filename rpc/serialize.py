@@ -321,7 +321,9 @@ def simulated_block(built: SimulatedBlock, full_transactions: bool) -> dict[str,
         logs = [log(LocatedLog(entry, b.hash, b.number, b.header.timestamp, tx.hash, index,
                                log_index + i)) for i, entry in enumerate(result.logs)]
         log_index += len(logs)
-        call: dict[str, Any] = {"returnData": hexb(result.output), "logs": logs,
+        # As geth: a failed call returns no data (a revert's is in its error).
+        call: dict[str, Any] = {"returnData": hexb(b"" if result.error else result.output),
+                                "logs": logs,
                                 "gasUsed": qty(result.gas_used),
                                 "maxUsedGas": qty(result.max_used_gas),
                                 "status": qty(result.status)}

@@ -199,6 +199,8 @@ def _run_block(overlay: StateOverlay, root: bytes, parent: Header, ancestors: tu
         vm_over(state, fork).apply_all_withdrawals([
             EvmWithdrawal(w.index, w.validator_index, Address(w.address), w.amount)
             for w in withdrawals])
+    if forks.is_proof_of_work(fork):  # the engine's finalisation pays the miner
+        state.delta_balance(Address(env.coinbase), forks.block_rewards(fork, env.number, ())[0])
     state.persist()
     header = _header(parent, env, state.state_root, transactions, receipts, withdrawals,
                      requests)
@@ -239,6 +241,7 @@ def _run_call(state: Any, env: BlockEnv, call: Any, gas_used: int, validation: b
                          forks.has_base_fee(env.fork))
     evm_tx = _evm_transaction(tx, call, env.fork)
     _check(state, env, tx, evm_tx, validation)
+    state.lock_changes()  # a new transaction: nothing is warm yet
     computation = state.apply_transaction(evm_tx)
     charged = forks.vm_class(env.fork).finalize_gas_used(evm_tx, computation)
     if charged > budget[0]:
