@@ -97,8 +97,15 @@ class _SimComputation:
 
 
 class _SimState:
-    """Mixed into a fork's state: the checks are the simulator's own (`_check`), and a nonce at
-    its maximum wraps as geth's does when nonce checks are off."""
+    """Mixed into a fork's state: the checks are the simulator's own (`_check`), a nonce at
+    its maximum wraps as geth's does when nonce checks are off, and the accounts warm from the
+    start are the fork's precompiles where they were before any was moved (as geth's)."""
+
+    warm_precompiles: frozenset[Address] = frozenset()
+
+    def is_address_warm(self, address: Address) -> bool:
+        return (self._account_db.is_address_warm(address)  # type: ignore[attr-defined]
+                or address in self.warm_precompiles)
 
     def validate_transaction(self, transaction: Any) -> None:
         return None
@@ -126,7 +133,9 @@ def _state_class(fork: str, system_contracts: bool,
         attributes["_precompiles"] = precompiles
     sim_computation = type(f"Sim{computation.__name__}", (_SimComputation, computation),
                            attributes)
-    return type(f"Sim{base.__name__}", (_SimState, base), {"computation_class": sim_computation})
+    return type(f"Sim{base.__name__}", (_SimState, base), {
+        "computation_class": sim_computation,
+        "warm_precompiles": frozenset(computation.get_precompiles())})
 
 
 def simulate(store: Store, chain: SimChain, request: SimRequest,
@@ -262,8 +271,10 @@ def _run_call(state: Any, env: BlockEnv, call: Any, gas_used: int, validation: b
     if computation.is_error:
         error = ("execution reverted" if isinstance(computation.error, Revert)
                  else _error_text(computation.error))
+    # The most gas the call held: before refunds, or the EIP-7623 floor when that is more.
+    most = max(gas - computation.get_gas_remaining(), charged)
     result = SimCallResult(status=receipt.status, output=computation.output, gas_used=charged,
-                           max_used_gas=gas - computation.get_gas_remaining(), logs=logs,
+                           max_used_gas=most, logs=logs,
                            error=error)
     return tx, receipt, result
 
@@ -275,18 +286,22 @@ def _log(entry: tuple[int, bytes, tuple[int, ...], bytes]) -> Log:
 
 
 def _evm_transaction(tx: Transaction, call: Any, fork: str) -> Any:
+    """Return py-evm's transaction for a simulated call; its nonce is not read (the checks are
+    `_check`'s, py-evm counts the sender's nonce in the state) and may be the maximum, which
+    py-evm's transactions refuse, so it is left 0."""
     builder = forks.transaction_builder(fork)
     to = Address(tx.to or b"")
+    nonce = 0
     if tx.type == 2:
         unsigned = builder.new_unsigned_dynamic_fee_transaction(
-            tx.chain_id, tx.nonce, tx.max_priority_fee_per_gas, tx.max_fee_per_gas, tx.gas, to,
+            tx.chain_id, nonce, tx.max_priority_fee_per_gas, tx.max_fee_per_gas, tx.gas, to,
             tx.value, tx.data, call.access_list)
     elif call.access_list and forks.has_base_fee(fork):
         unsigned = builder.new_unsigned_access_list_transaction(
-            0, tx.nonce, tx.gas_price, tx.gas, to, tx.value, tx.data, call.access_list)
+            0, nonce, tx.gas_price, tx.gas, to, tx.value, tx.data, call.access_list)
     else:
         unsigned = builder.create_unsigned_transaction(
-            nonce=tx.nonce, gas_price=tx.gas_price, gas=tx.gas, to=to, value=tx.value,
+            nonce=nonce, gas_price=tx.gas_price, gas=tx.gas, to=to, value=tx.value,
             data=tx.data)
     return SpoofTransaction(unsigned, from_=Address(tx.sender))
 
