@@ -78,6 +78,8 @@ class SimCallResult:
     max_used_gas: int  # the most it held at once (before refunds)
     logs: tuple[Log, ...]
     error: str | None = None  # "execution reverted", "out of gas", ...
+    log_indexes: tuple[int, ...] = ()  # each log's index in the block
+    logs_emitted: int = 0  # logs the call emitted, those of failed frames included
 
 
 @dataclass(frozen=True, slots=True)

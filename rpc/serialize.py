@@ -316,11 +316,11 @@ def simulated_block(built: SimulatedBlock, full_transactions: bool) -> dict[str,
     """Serialize one eth_simulateV1 block: the block as eth_getBlockByHash has it, and `calls`."""
     b = Block(built.header, built.transactions, (), built.withdrawals)
     out = block(b, full_transactions)
-    calls, log_index = [], 0
+    calls = []
     for index, (tx, result) in enumerate(zip(b.transactions, built.calls, strict=True)):
         logs = [log(LocatedLog(entry, b.hash, b.number, b.header.timestamp, tx.hash, index,
-                               log_index + i)) for i, entry in enumerate(result.logs)]
-        log_index += len(logs)
+                               log_index))
+                for entry, log_index in zip(result.logs, result.log_indexes, strict=True)]
         # As geth: a failed call returns no data (a revert's is in its error).
         call: dict[str, Any] = {"returnData": hexb(b"" if result.error else result.output),
                                 "logs": logs,

@@ -52,6 +52,7 @@ from .calls import _error_text
 from .vm import make_state, preprocess, vm_over
 
 UINT64 = 2**64
+SELFDESTRUCT = 0xFF
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +81,18 @@ class _SimComputation:
 
     def __init__(self, state: Any, message: Any, transaction_context: Any) -> None:
         super().__init__(state, message, transaction_context)  # type: ignore[call-arg]
-        injected = getattr(_run, "transfers", None)
         plain = message.is_create or message.code_address == message.storage_address
-        if injected is not None and message.value > 0 and message.should_transfer_value and plain:
-            entry = transfer_log(bytes(message.sender), bytes(message.storage_address),
-                                 message.value)
-            self.add_log_entry(  # type: ignore[attr-defined]
-                Address(entry.address), tuple(int.from_bytes(t, "big") for t in entry.topics),
-                entry.data)
-            injected.add(self._log_entries[-1][0])  # type: ignore[attr-defined]
+        if (getattr(_run, "transfers", None) is not None and message.value > 0
+                and message.should_transfer_value and plain):
+            self._transfer_log(bytes(message.sender), bytes(message.storage_address),
+                               message.value)
+
+    def _transfer_log(self, sender: bytes, recipient: bytes, value: int) -> None:
+        entry = transfer_log(sender, recipient, value)
+        self.add_log_entry(  # type: ignore[attr-defined]
+            Address(entry.address), tuple(int.from_bytes(t, "big") for t in entry.topics),
+            entry.data)
+        _run.transfers.add(self._log_entries[-1][0])  # type: ignore[attr-defined]
 
     def consume_gas(self, amount: int, reason: str) -> None:
         if time.monotonic() > _run.deadline:
@@ -117,12 +121,29 @@ class _SimState:
         return max(0, super().get_tip(transaction))  # type: ignore[misc]
 
 
+def _selfdestruct(original: Any) -> Any:
+    """Wrap SELFDESTRUCT: the balance it sends is a transfer geth's traceTransfers reports."""
+    def traced(computation: Any) -> None:
+        values = computation._stack.values
+        if getattr(_run, "transfers", None) is not None and values:
+            top = values[-1]
+            word = top if isinstance(top, int) else int.from_bytes(top, "big")
+            contract = bytes(computation.msg.storage_address)
+            balance = computation.state.get_balance(Address(contract))
+            if balance:
+                computation._transfer_log(contract, (word % 2**160).to_bytes(20, "big"), balance)
+        original(computation=computation)
+    return traced
+
+
 @functools.lru_cache(maxsize=64)
 def _state_class(fork: str, system_contracts: bool,
                  moves: tuple[tuple[bytes, bytes], ...] = ()) -> type:
     base = chain_rules.state_class(fork, system_contracts)
     computation = base.computation_class
-    attributes: dict[str, Any] = {}
+    attributes: dict[str, Any] = {"opcodes": {**computation.opcodes,
+                                              SELFDESTRUCT: _selfdestruct(
+                                                  computation.opcodes[SELFDESTRUCT])}}
     if moves:
         precompiles = dict(computation.get_precompiles())
         for source, target in moves:
@@ -195,10 +216,12 @@ def _run_block(overlay: StateOverlay, root: bytes, parent: Header, ancestors: tu
     transactions: list[Transaction] = []
     receipts: list[Receipt] = []
     calls: list[SimCallResult] = []
-    gas_used = 0
+    gas_used = logged = 0
     for call in block.sim.calls:
-        tx, receipt, result = _run_call(state, env, call, gas_used, request.validation, budget)
+        tx, receipt, result = _run_call(state, env, call, gas_used, logged, request.validation,
+                                        budget)
         gas_used = receipt.cumulative_gas_used
+        logged += result.logs_emitted
         transactions.append(tx)
         receipts.append(receipt)
         calls.append(result)
@@ -236,9 +259,12 @@ def _header(parent: Header, env: BlockEnv, state_root: bytes, transactions: list
         requests_hash=_requests_hash(requests) if requests is not None else None)
 
 
-def _run_call(state: Any, env: BlockEnv, call: Any, gas_used: int, validation: bool,
-              budget: list[int]) -> tuple[Transaction, Receipt, SimCallResult]:
-    """Run one call as a transaction of the block; return it, its receipt and its result."""
+def _run_call(state: Any, env: BlockEnv, call: Any, gas_used: int, logged: int,
+              validation: bool, budget: list[int]) -> tuple[Transaction, Receipt, SimCallResult]:
+    """Run one call as a transaction of the block; return it, its receipt and its result.
+
+    A log's index counts every log emitted in the block before it, those of frames that failed
+    included (`logged` before this call), as geth's simulator counts them."""
     nonce = call.nonce if call.nonce is not None else state.get_nonce(Address(call.sender))
     remaining = env.gas_limit - gas_used
     wanted = call.gas if call.gas is not None else remaining
@@ -260,6 +286,7 @@ def _run_call(state: Any, env: BlockEnv, call: Any, gas_used: int, validation: b
     injected: set[int] = getattr(_run, "transfers", None) or set()
     entries = computation.get_raw_log_entries() if not computation.is_error else ()
     logs = tuple(_log(entry) for entry in entries)
+    emitted = next(computation.transaction_context._log_counter)  # all it emitted
     real_logs = tuple(_log(entry) for entry in entries if entry[0] not in injected)
     post_state = None if forks.has_status_receipts(env.fork) else state.make_state_root()
     receipt = Receipt(
@@ -274,8 +301,9 @@ def _run_call(state: Any, env: BlockEnv, call: Any, gas_used: int, validation: b
     # The most gas the call held: before refunds, or the EIP-7623 floor when that is more.
     most = max(gas - computation.get_gas_remaining(), charged)
     result = SimCallResult(status=receipt.status, output=computation.output, gas_used=charged,
-                           max_used_gas=most, logs=logs,
-                           error=error)
+                           max_used_gas=most, logs=logs, error=error,
+                           log_indexes=tuple(logged + entry[0] for entry in entries),
+                           logs_emitted=emitted)
     return tx, receipt, result
 
 
