@@ -38,7 +38,8 @@ from .vm import FORK_VM, to_evm_transaction
 __all__ = [
     "EMPTY_REQUESTS_HASH", "FORK_VM", "MIN_TX_GAS", "AccountReader", "BuiltBlock",
     "GenesisAccount", "GenesisCall", "GenesisDeploy", "GenesisStep", "SPONSOR_ADDRESS",
-    "STAKING_ADDRESS", "SimChain", "blobs", "build_block", "call", "create_access_list", "estimate_gas",
+    "STAKING_ADDRESS", "SimChain", "blobs", "build_block", "call", "create_access_list",
+    "estimate_gas",
     "forks", "genesis_state", "genesis_state_with_contracts", "read_book", "read_state",
     "revert_data", "simulate", "sponsor_storage", "staking_call_data", "staking_storage",
     "to_evm_transaction",
