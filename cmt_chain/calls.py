@@ -53,6 +53,8 @@ class CallRequest:
     access_list: tuple[tuple[bytes, tuple[int, ...]], ...] = ()
     nonce: int | None = None
     tx_type: int | None = None
+    blob_hashes: tuple[bytes, ...] = ()  # eth_simulateV1's blob calls (EIP-4844)
+    max_fee_per_blob_gas: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from . import errors
 from .block import Header, Withdrawal
 from .calls import AccountOverride, CallRequest
 from .receipt import Log
-from .transaction import DYNAMIC_FEE, LEGACY, Transaction
+from .transaction import BLOB, DYNAMIC_FEE, LEGACY, Transaction
 
 MAX_BLOCKS = 256  # geth's maxSimulateBlocks
 TIMESTAMP_INCREMENT = 12  # seconds between simulated blocks when the request names none
@@ -121,8 +121,9 @@ def sim_transaction(call: CallRequest, sender: bytes, nonce: int, gas: int, chai
                     london: bool) -> Transaction:
     """Return the unsigned transaction geth records for a simulated call.
 
-    A named gas price (or a block before London) makes it legacy; otherwise it is an EIP-1559
-    transaction with the fee fields the call named (0 where it named none).
+    A named gas price (or a block before London) makes it legacy; blob hashes make it an
+    EIP-4844 transaction; otherwise it is an EIP-1559 transaction with the fee fields the call
+    named (0 where it named none).
     """
     to = call.to or b""
     if call.gas_price is not None or not london:
@@ -136,12 +137,17 @@ def sim_transaction(call: CallRequest, sender: bytes, nonce: int, gas: int, chai
     tip = call.max_priority_fee_per_gas or 0
     access = [[address, [slot.to_bytes(32, "big") for slot in slots]]
               for address, slots in call.access_list]
-    raw = bytes([DYNAMIC_FEE]) + rlp.encode(
-        [chain_id, nonce, tip, max_fee, gas, to, call.value, call.data, access, 0, 0, 0])
-    return Transaction(raw=raw, hash=keccak(raw), sender=sender, type=DYNAMIC_FEE,
+    fields = [chain_id, nonce, tip, max_fee, gas, to, call.value, call.data, access]
+    kind = BLOB if call.blob_hashes else DYNAMIC_FEE
+    if kind == BLOB:
+        fields += [call.max_fee_per_blob_gas or 0, list(call.blob_hashes)]
+    raw = bytes([kind]) + rlp.encode([*fields, 0, 0, 0])
+    return Transaction(raw=raw, hash=keccak(raw), sender=sender, type=kind,
                        chain_id=chain_id, nonce=nonce, gas=gas, to=call.to, value=call.value,
                        data=call.data, max_fee_per_gas=max_fee, max_priority_fee_per_gas=tip,
-                       v=0, r=0, s=0, access_list=call.access_list)
+                       v=0, r=0, s=0, access_list=call.access_list,
+                       max_fee_per_blob_gas=call.max_fee_per_blob_gas if kind == BLOB else None,
+                       blob_versioned_hashes=call.blob_hashes)
 
 
 def transfer_log(sender: bytes, recipient: bytes, value: int) -> Log:

@@ -7,9 +7,10 @@ Builds on `params.py`'s parsers (the only hex parser); called through the method
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from cmt_chain.calls import AccountOverride
+from cmt_chain.calls import AccountOverride, CallRequest
 from cmt_chain.simulate import SimBlock, SimBlockOverride, SimRequest
 
 from . import params as p
@@ -45,7 +46,20 @@ def _block(value: Any) -> SimBlock:
         raise InvalidParams("calls must be an array")
     accounts, moves = _state(value.get("stateOverrides"))
     return SimBlock(block=_block_override(value.get("blockOverrides")), accounts=accounts,
-                    moves=moves, calls=tuple(p.call_request(call) for call in calls))
+                    moves=moves, calls=tuple(_call(call) for call in calls))
+
+
+def _call(value: Any) -> CallRequest:
+    """Parse a call: eth_call's object, with a blob transaction's fields."""
+    request = p.call_request(value)
+    hashes = value.get("blobVersionedHashes")
+    if hashes is None:
+        return request
+    if not isinstance(hashes, list):
+        raise InvalidParams("blobVersionedHashes must be an array")
+    return dataclasses.replace(
+        request, blob_hashes=tuple(p.hash32(h) for h in hashes),
+        max_fee_per_blob_gas=p.optional_field(value, "maxFeePerBlobGas", p.quantity) or 0)
 
 
 def _block_override(value: Any) -> SimBlockOverride:

@@ -120,6 +120,12 @@ class _SimState:
     def get_tip(self, transaction: Any) -> int:
         return max(0, super().get_tip(transaction))  # type: ignore[misc]
 
+    @property
+    def blob_base_fee(self) -> int:
+        """Return the block's blobBaseFee override, else the fork's price for its excess."""
+        override = getattr(self, "blob_base_fee_override", None)
+        return override if override is not None else super().blob_base_fee  # type: ignore[misc]
+
 
 def _selfdestruct(original: Any) -> Any:
     """Wrap SELFDESTRUCT: the balance it sends is a transfer geth's traceTransfers reports."""
@@ -211,6 +217,7 @@ def _run_block(overlay: StateOverlay, root: bytes, parent: Header, ancestors: tu
     fork = env.fork
     state = make_state(overlay, root, env,
                        _state_class(fork, chain.system_contracts, block.sim.moves))
+    state.blob_base_fee_override = block.sim.block.blob_base_fee
     apply_overrides(state, block.sim.accounts)
     preprocess(state, env, parent.hash)
     transactions: list[Transaction] = []
@@ -320,7 +327,12 @@ def _evm_transaction(tx: Transaction, call: Any, fork: str) -> Any:
     builder = forks.transaction_builder(fork)
     to = Address(tx.to or b"")
     nonce = 0
-    if tx.type == 2:
+    if tx.blob_versioned_hashes:
+        unsigned = builder.new_unsigned_blob_transaction(
+            tx.chain_id, nonce, tx.max_priority_fee_per_gas, tx.max_fee_per_gas, tx.gas, to,
+            tx.value, tx.data, call.access_list, tx.max_fee_per_blob_gas or 0,
+            list(tx.blob_versioned_hashes))
+    elif tx.type == 2:
         unsigned = builder.new_unsigned_dynamic_fee_transaction(
             tx.chain_id, nonce, tx.max_priority_fee_per_gas, tx.max_fee_per_gas, tx.gas, to,
             tx.value, tx.data, call.access_list)
@@ -339,17 +351,37 @@ def _check(state: Any, env: BlockEnv, tx: Transaction, evm_tx: Any, validation: 
     sender = Address(tx.sender)
     who = to_checksum_address(tx.sender)
     suffix = f" (supplied gas {tx.gas})"
-    current = state.get_nonce(sender)
     if validation:
-        if tx.nonce > current:
-            raise errors.SimNonceTooHigh(
-                f"err: nonce too high: address {who}, tx: {tx.nonce} state: {current}{suffix}")
-        if tx.nonce < current:
-            raise errors.SimNonceTooLow(
-                f"err: nonce too low: address {who}, tx: {tx.nonce} state: {current}{suffix}")
-        if current == UINT64 - 1:
-            raise errors.SimInvalidTransaction(
-                f"err: nonce has max value: address {who}, nonce: {current}{suffix}")
+        _check_nonce(tx.nonce, state.get_nonce(sender), who, suffix)
+    _check_fees(state, env, tx, validation, who, suffix)
+    blob_fee_cap = tx.max_fee_per_blob_gas or 0
+    balance = state.get_balance(sender)
+    want = tx.gas * tx.max_fee_per_gas + tx.blob_gas * blob_fee_cap + tx.value
+    if balance < want:
+        raise errors.SimInsufficientFunds(
+            f"err: insufficient funds for gas * price + value: address {who} have {balance} "
+            f"want {want}{suffix}")
+    if tx.gas < evm_tx.intrinsic_gas:
+        raise errors.SimIntrinsicGas(
+            f"err: intrinsic gas too low: have {tx.gas}, want {evm_tx.intrinsic_gas}{suffix}")
+
+
+def _check_nonce(nonce: int, current: int, who: str, suffix: str) -> None:
+    if nonce > current:
+        raise errors.SimNonceTooHigh(
+            f"err: nonce too high: address {who}, tx: {nonce} state: {current}{suffix}")
+    if nonce < current:
+        raise errors.SimNonceTooLow(
+            f"err: nonce too low: address {who}, tx: {nonce} state: {current}{suffix}")
+    if current == UINT64 - 1:
+        raise errors.SimInvalidTransaction(
+            f"err: nonce has max value: address {who}, nonce: {current}{suffix}")
+
+
+def _check_fees(state: Any, env: BlockEnv, tx: Transaction, validation: bool, who: str,
+                suffix: str) -> None:
+    """Refuse fee caps below the block's prices: always with validation, otherwise only for
+    a call that names a fee (geth's NoBaseFee lets a fee-less call through)."""
     fee_free = not validation and tx.max_fee_per_gas == 0 and tx.max_priority_fee_per_gas == 0
     if forks.has_base_fee(env.fork) and not fee_free:
         if tx.max_priority_fee_per_gas > tx.max_fee_per_gas:
@@ -361,12 +393,9 @@ def _check(state: Any, env: BlockEnv, tx: Transaction, evm_tx: Any, validation: 
             raise errors.SimFeeCapTooLow(
                 f"err: max fee per gas less than block base fee: address {who}, maxFeePerGas: "
                 f"{tx.max_fee_per_gas}, baseFee: {env.base_fee}{suffix}")
-    balance = state.get_balance(sender)
-    want = tx.gas * tx.max_fee_per_gas + tx.value
-    if balance < want:
-        raise errors.SimInsufficientFunds(
-            f"err: insufficient funds for gas * price + value: address {who} have {balance} "
-            f"want {want}{suffix}")
-    if tx.gas < evm_tx.intrinsic_gas:
-        raise errors.SimIntrinsicGas(
-            f"err: intrinsic gas too low: have {tx.gas}, want {evm_tx.intrinsic_gas}{suffix}")
+    blob_fee_cap = tx.max_fee_per_blob_gas or 0
+    if (tx.blob_versioned_hashes and (validation or blob_fee_cap)
+            and blob_fee_cap < state.blob_base_fee):
+        raise errors.SimInvalidTransaction(
+            f"err: max fee per blob gas less than block blob gas fee: address {who} "
+            f"blobGasFeeCap: {blob_fee_cap}, blobBaseFee: {state.blob_base_fee}{suffix}")

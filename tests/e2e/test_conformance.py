@@ -34,12 +34,7 @@ HEAD_HASH = "0xe27a3e81bd7cfe2aec2cc9e832c73a17c93e7efcf659cf4b39883b96c48708c2"
 # the line). Keyed by method folder; every case of the method is expected to fail until then.
 PENDING_METHODS: dict[str, str] = {}
 # Single cases that cannot pass, with why.
-KNOWN_FAILURES: dict[str, str] = {
-    "eth_simulateV1/ethSimulate-blobs": (
-        "simulated calls carry no blob fields yet (blobVersionedHashes, maxFeePerBlobGas): "
-        "geth makes them type-3 transactions, charges blob gas at the blobBaseFee override and "
-        "serves the hashes to BLOBHASH"),
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def _import(genesis: Path, chain: Path, data_dir: Path) -> subprocess.CompletedProcess[str]:

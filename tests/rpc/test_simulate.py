@@ -158,3 +158,24 @@ def test_request_errors(node: Any) -> None:
         -38015)
     refused([{}], -32000, hex(head + 10))  # header not found
     rpc_error(node.url, "eth_simulateV1", [{"blockStateCalls": "no"}, "latest"], -32602)
+
+
+def test_blob_calls(node: Any) -> None:
+    blob_hash = "0x01" + "ab" * 31
+    return_blobhash = "0x5f4960005260206000f3"  # mstore(0, blobhash(0)); return(0, 32)
+    blocks = simulate(node, [{
+        "blockOverrides": {"blobBaseFee": "0x2"},
+        "stateOverrides": {**funded(), TARGET: {"code": return_blobhash}},
+        "calls": [{"from": SENDER, "to": TARGET, "maxFeePerBlobGas": "0x3",
+                   "blobVersionedHashes": [blob_hash]}]}], returnFullTransactions=True)
+    block = blocks[0]
+    assert block["calls"][0]["returnData"] == blob_hash
+    assert block["blobGasUsed"] == hex(2**17)
+    tx = block["transactions"][0]
+    assert tx["type"] == "0x3" and tx["blobVersionedHashes"] == [blob_hash]
+    assert tx["maxFeePerBlobGas"] == "0x3"
+    rpc_error(node.url, "eth_simulateV1", [{"blockStateCalls": [{
+        "blockOverrides": {"blobBaseFee": "0x9"}, "stateOverrides": funded(),
+        "calls": [{"from": SENDER, "to": TARGET, "maxFeePerBlobGas": "0x3",
+                   "blobVersionedHashes": [blob_hash]}]}]}, "latest"], -32603,
+        contains="max fee per blob gas less than block blob gas fee")
