@@ -383,6 +383,12 @@ class SimTooManyBlocks(SimulationError):
     message = "too many blocks"
 
 
+class SimTooManyCalls(SimulationError):
+    """Raised when a simulation holds more calls than geth serves (per block or in all)."""
+
+    message = "too many calls"
+
+
 class SimBlockGasLimitReached(SimulationError):
     """Raised when a simulated call asks for more gas than its block has left."""
 
@@ -402,7 +408,7 @@ class NotAPrecompile(SimulationError):
 
 
 class PrecompileMovedTwice(SimulationError):
-    """Raised when two precompiles are moved to one address in a simulated block."""
+    """Raised when a simulated block overrides an account a precompile was moved to."""
 
     message = "account has already been overridden by a precompile"
 

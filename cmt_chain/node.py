@@ -44,8 +44,13 @@ from .executor import Executor, ProcessExecutor, ThreadExecutor
 from .logs import LocatedLog, LogFilter, find_logs, logs_in_block
 from .producer import Producer
 from .replay import Replayer
-from .simulate import MAX_BLOCKS as MAX_SIMULATED_BLOCKS
-from .simulate import SimRequest, SimulatedBlock, plan_blocks
+from .simulate import (
+    SimRequest,
+    SimulatedBlock,
+    check_request,
+    plan_blocks,
+    with_first_overrides,
+)
 from .staking import StakingState, settle_all
 from .storage import schema
 from .storage.kv import Store, open_store
@@ -372,12 +377,11 @@ class Node:
 
     async def simulate(self, request: SimRequest, ref: BlockRef) -> tuple[SimulatedBlock, ...]:
         """Run eth_simulateV1: blocks of calls on top of `ref`, built as geth builds them."""
-        if not request.blocks:
-            raise errors.SimEmptyInput()
-        if len(request.blocks) > MAX_SIMULATED_BLOCKS:
-            raise errors.SimTooManyBlocks()
+        check_request(request)
         base = self.resolve(ref)
-        planned = plan_blocks(base.number, base.timestamp, request.blocks)
+        planned = with_first_overrides(
+            plan_blocks(base.number, base.timestamp, request.blocks),
+            self._with_cheats(base, NO_OVERRIDES).accounts)
         spec = self.chain.spec
         context = execution.SimChain(
             base, self.chain.ancestor_hashes(base), spec.chain_id, spec.fork_at,

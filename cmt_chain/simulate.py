@@ -10,7 +10,7 @@ come out as geth's. `execution/simulate.py` runs the plan; `node.py` wires the t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import rlp
 from eth_hash.auto import keccak
@@ -22,6 +22,8 @@ from .receipt import Log
 from .transaction import BLOB, DYNAMIC_FEE, LEGACY, Transaction
 
 MAX_BLOCKS = 256  # geth's maxSimulateBlocks
+MAX_CALLS_PER_BLOCK = 5_000  # geth's maxSimulateCallsPerBlock
+MAX_CALLS = 10_000  # geth's maxSimulateTotalCalls
 TIMESTAMP_INCREMENT = 12  # seconds between simulated blocks when the request names none
 TRANSFER_ADDRESS = bytes.fromhex("eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee")
 TRANSFER_TOPIC = bytes.fromhex("ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
@@ -88,6 +90,35 @@ class SimulatedBlock:
     transactions: tuple[Transaction, ...]
     withdrawals: tuple[Withdrawal, ...] | None
     calls: tuple[SimCallResult, ...] = field(default=())
+
+
+def check_request(request: SimRequest) -> None:
+    """Refuse a request geth refuses before running anything: no blocks, too many blocks or
+    calls."""
+    if not request.blocks:
+        raise errors.SimEmptyInput()
+    if len(request.blocks) > MAX_BLOCKS:
+        raise errors.SimTooManyBlocks()
+    total = 0
+    for block in request.blocks:
+        if len(block.calls) > MAX_CALLS_PER_BLOCK:
+            raise errors.SimTooManyCalls(
+                f"too many calls in block: {len(block.calls)} > {MAX_CALLS_PER_BLOCK}")
+        total += len(block.calls)
+        if total > MAX_CALLS:
+            raise errors.SimTooManyCalls(f"too many calls: {total} > {MAX_CALLS}")
+
+
+def with_first_overrides(planned: tuple[PlannedBlock, ...],
+                         accounts: tuple[tuple[bytes, AccountOverride], ...],
+                         ) -> tuple[PlannedBlock, ...]:
+    """Return the plan with `accounts` (dev mode's pending cheats) set before the first
+    block's own overrides."""
+    if not accounts or not planned:
+        return planned
+    first = planned[0]
+    sim = replace(first.sim, accounts=accounts + first.sim.accounts)
+    return (replace(first, sim=sim), *planned[1:])
 
 
 def plan_blocks(base_number: int, base_timestamp: int,

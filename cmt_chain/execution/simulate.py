@@ -144,25 +144,55 @@ def _selfdestruct(original: Any) -> Any:
 
 @functools.lru_cache(maxsize=64)
 def _state_class(fork: str, system_contracts: bool,
-                 moves: tuple[tuple[bytes, bytes], ...] = ()) -> type:
+                 layout: tuple[tuple[bytes, bytes], ...] | None = None) -> type:
+    """Return the simulator's state class of the fork; `layout` (address, original address)
+    places the precompiles when the block's overrides moved or replaced some."""
     base = chain_rules.state_class(fork, system_contracts)
     computation = base.computation_class
     attributes: dict[str, Any] = {"opcodes": {**computation.opcodes,
                                               SELFDESTRUCT: _selfdestruct(
                                                   computation.opcodes[SELFDESTRUCT])}}
-    if moves:
-        precompiles = dict(computation.get_precompiles())
-        for source, target in moves:
-            if Address(source) not in precompiles:
-                raise errors.NotAPrecompile(
-                    f"account {to_checksum_address(source)} is not a precompile")
-            precompiles[Address(target)] = precompiles.pop(Address(source))
-        attributes["_precompiles"] = precompiles
+    if layout is not None:
+        own = computation.get_precompiles()
+        attributes["_precompiles"] = {Address(at): own[Address(source)] for at, source in layout}
     sim_computation = type(f"Sim{computation.__name__}", (_SimComputation, computation),
                            attributes)
     return type(f"Sim{base.__name__}", (_SimState, base), {
         "computation_class": sim_computation,
         "warm_precompiles": frozenset(computation.get_precompiles())})
+
+
+def _precompile_layout(fork: str, system_contracts: bool, block: PlannedBlock,
+                       ) -> tuple[tuple[bytes, bytes], ...] | None:
+    """Return where the block's precompiles are after its overrides, as geth's: an overridden
+    precompile is gone (its override's code runs instead), a moved one answers at its new
+    address; None when the overrides touch none."""
+    own = {bytes(a) for a in chain_rules.state_class(fork, system_contracts)
+           .computation_class.get_precompiles()}
+    overridden = {address for address, _ in block.sim.accounts}
+    if not overridden & own and not block.sim.moves:
+        return None
+    layout = {address: address for address in own}  # address -> the original it runs
+    moves = dict(block.sim.moves)
+    moved_to: set[bytes] = set()
+    for address in sorted(overridden):  # geth applies them in address order
+        if address in moved_to:
+            raise errors.PrecompileMovedTwice(
+                f"account {to_checksum_address(address)} has already been overridden by a "
+                "precompile")
+        source = layout.get(address)
+        if address in moves:
+            target = moves[address]
+            if source is None:
+                raise errors.NotAPrecompile(
+                    f"account {to_checksum_address(address)} is not a precompile")
+            if target in overridden:
+                raise errors.SimulationError(
+                    f"account {to_checksum_address(target)} is already overridden")
+            layout[target] = source
+            moved_to.add(target)
+        layout.pop(address, None)
+    return tuple(sorted(layout.items()))
 
 
 def simulate(store: Store, chain: SimChain, request: SimRequest,
@@ -216,7 +246,8 @@ def _run_block(overlay: StateOverlay, root: bytes, parent: Header, ancestors: tu
     env = _block_env(parent, ancestors, block, chain, request.validation)
     fork = env.fork
     state = make_state(overlay, root, env,
-                       _state_class(fork, chain.system_contracts, block.sim.moves))
+                       _state_class(fork, chain.system_contracts,
+                                    _precompile_layout(fork, chain.system_contracts, block)))
     state.blob_base_fee_override = block.sim.block.blob_base_fee
     apply_overrides(state, block.sim.accounts)
     preprocess(state, env, parent.hash)

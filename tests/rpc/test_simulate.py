@@ -179,3 +179,14 @@ def test_blob_calls(node: Any) -> None:
         "calls": [{"from": SENDER, "to": TARGET, "maxFeePerBlobGas": "0x3",
                    "blobVersionedHashes": [blob_hash]}]}]}, "latest"], -32603,
         contains="max fee per blob gas less than block blob gas fee")
+
+
+def test_overriding_a_precompile_replaces_it(node: Any) -> None:
+    identity = "0x0000000000000000000000000000000000000004"
+    moved = "0x0000000000000000000000000000000000abcdef"
+    blocks = simulate(node, [{"stateOverrides": {identity: {"code": RETURN_SELFBALANCE}},
+                              "calls": [{"from": SENDER, "to": identity, "input": "0x1234"}]}])
+    assert blocks[0]["calls"][0]["returnData"] == word(0)  # the code ran, not the precompile
+    rpc_error(node.url, "eth_simulateV1", [{"blockStateCalls": [{"stateOverrides": {
+        identity: {"movePrecompileToAddress": moved}, moved: {"balance": "0x1"}}}]}, "latest"],
+        -32000, contains="is already overridden")
