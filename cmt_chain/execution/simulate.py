@@ -249,6 +249,9 @@ def _run_block(overlay: StateOverlay, root: bytes, parent: Header, ancestors: tu
                        _state_class(fork, chain.system_contracts,
                                     _precompile_layout(fork, chain.system_contracts, block)))
     state.blob_base_fee_override = block.sim.block.blob_base_fee
+    # Tips go to the block's fee recipient (as geth), not to the staking pool `make_state`
+    # names on a chain with staking: simulated blocks follow Ethereum's fee rule.
+    state.execution_context._coinbase = Address(env.coinbase)
     apply_overrides(state, block.sim.accounts)
     preprocess(state, env, parent.hash)
     transactions: list[Transaction] = []

@@ -49,6 +49,16 @@ def test_endless_call_is_cut_off_at_the_configured_timeout(limited_node: NodePro
               "execution aborted (timeout = 1s)")
 
 
+def test_endless_simulation_is_cut_off_at_the_configured_timeout(
+        limited_node: NodeProcess) -> None:
+    loop = "0x000000000000000000000000000000000000100f"
+    started = time.monotonic()
+    rpc_error(limited_node.url, "eth_simulateV1", [{"blockStateCalls": [
+        {"stateOverrides": {loop: {"code": "0x" + LOOP_RUNTIME}}, "calls": [{"to": loop}]},
+        {"calls": [{"to": loop}]}]}, "latest"], -32000, "execution aborted (timeout = 1s)")
+    assert time.monotonic() - started < 30
+
+
 def test_idle_filters_expire(limited_node: NodeProcess) -> None:
     kept = rpc(limited_node.url, "eth_newBlockFilter")
     dropped = rpc(limited_node.url, "eth_newBlockFilter")

@@ -190,3 +190,15 @@ def test_overriding_a_precompile_replaces_it(node: Any) -> None:
     rpc_error(node.url, "eth_simulateV1", [{"blockStateCalls": [{"stateOverrides": {
         identity: {"movePrecompileToAddress": moved}, moved: {"balance": "0x1"}}}]}, "latest"],
         -32000, contains="is already overridden")
+
+
+def test_tips_go_to_the_fee_recipient(node: Any) -> None:
+    reader = "0x0000000000000000000000000000000000009999"
+    balance_of_other = "0x73" + OTHER[2:] + "31" + "60005260206000f3"  # balance(OTHER)
+    blocks = simulate(node, [{
+        "blockOverrides": {"feeRecipient": OTHER},
+        "stateOverrides": {**funded(), reader: {"code": balance_of_other}},
+        "calls": [{"from": SENDER, "to": TARGET, "maxFeePerGas": "0xa",
+                   "maxPriorityFeePerGas": "0x3"},
+                  {"from": SENDER, "to": reader}]}])
+    assert blocks[0]["calls"][1]["returnData"] == word(3 * 21_000)
