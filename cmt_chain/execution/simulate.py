@@ -318,34 +318,43 @@ def _run_call(state: Any, env: BlockEnv, call: Any, gas_used: int, logged: int,
     evm_tx = _evm_transaction(tx, call, env.fork)
     _check(state, env, tx, evm_tx, validation)
     state.lock_changes()  # a new transaction: nothing is warm yet
+    if getattr(_run, "transfers", None) is not None:
+        _run.transfers = set()  # log counters start again with each transaction
     computation = state.apply_transaction(evm_tx)
     charged = forks.vm_class(env.fork).finalize_gas_used(evm_tx, computation)
     if charged > budget[0]:
         raise errors.SimulationError(
             f"RPC gas cap exhausted: need {charged}, remaining {budget[0]}")
     budget[0] -= charged
+    post_state = None if forks.has_status_receipts(env.fork) else state.make_state_root()
+    receipt, result = _outcome(computation, tx, charged, gas_used + charged, logged, post_state)
+    return tx, receipt, result
+
+
+def _outcome(computation: Any, tx: Transaction, charged: int, cumulative: int, logged: int,
+             post_state: bytes | None) -> tuple[Receipt, SimCallResult]:
+    """Return a simulated call's receipt (its real logs) and its result (with the transfer
+    logs, when traced, and each log's index in the block)."""
     injected: set[int] = getattr(_run, "transfers", None) or set()
     entries = computation.get_raw_log_entries() if not computation.is_error else ()
-    logs = tuple(_log(entry) for entry in entries)
-    emitted = next(computation.transaction_context._log_counter)  # all it emitted
-    real_logs = tuple(_log(entry) for entry in entries if entry[0] not in injected)
-    post_state = None if forks.has_status_receipts(env.fork) else state.make_state_root()
+    failed = computation.is_error
     receipt = Receipt(
-        tx_type=tx.type, status=0 if computation.is_error else 1,
-        cumulative_gas_used=gas_used + charged, gas_used=charged,
-        contract_address=tx.contract_address() if not computation.is_error else None,
-        logs=real_logs, state_root=post_state)
+        tx_type=tx.type, status=0 if failed else 1, cumulative_gas_used=cumulative,
+        gas_used=charged, contract_address=tx.contract_address() if not failed else None,
+        logs=tuple(_log(entry) for entry in entries if entry[0] not in injected),
+        state_root=post_state)
     error = None
-    if computation.is_error:
+    if failed:
         error = ("execution reverted" if isinstance(computation.error, Revert)
                  else _error_text(computation.error))
     # The most gas the call held: before refunds, or the EIP-7623 floor when that is more.
-    most = max(gas - computation.get_gas_remaining(), charged)
-    result = SimCallResult(status=receipt.status, output=computation.output, gas_used=charged,
-                           max_used_gas=most, logs=logs, error=error,
-                           log_indexes=tuple(logged + entry[0] for entry in entries),
-                           logs_emitted=emitted)
-    return tx, receipt, result
+    most = max(tx.gas - computation.get_gas_remaining(), charged)
+    result = SimCallResult(
+        status=receipt.status, output=computation.output, gas_used=charged,
+        max_used_gas=most, logs=tuple(_log(entry) for entry in entries), error=error,
+        log_indexes=tuple(logged + entry[0] for entry in entries),
+        logs_emitted=next(computation.transaction_context._log_counter))  # all it emitted
+    return receipt, result
 
 
 def _log(entry: tuple[int, bytes, tuple[int, ...], bytes]) -> Log:

@@ -202,3 +202,16 @@ def test_tips_go_to_the_fee_recipient(node: Any) -> None:
                    "maxPriorityFeePerGas": "0x3"},
                   {"from": SENDER, "to": reader}]}])
     assert blocks[0]["calls"][1]["returnData"] == word(3 * 21_000)
+
+
+def test_real_logs_after_traced_transfers_stay_in_the_block(node: Any) -> None:
+    emitter = "0x000000000000000000000000000000000000abcd"
+    blocks = simulate(node, [{
+        "stateOverrides": {**funded(), emitter: {"code": "0x60006000a000"}},  # log0(0, 0)
+        "calls": [{"from": SENDER, "to": TARGET, "value": "0x1"},
+                  {"from": SENDER, "to": emitter}]}], traceTransfers=True)
+    block = blocks[0]
+    transfer, emitted = block["calls"][0]["logs"], block["calls"][1]["logs"]
+    assert [entry["logIndex"] for entry in transfer + emitted] == ["0x0", "0x1"]
+    assert emitted[0]["address"] == emitter and emitted[0]["topics"] == []
+    assert block["logsBloom"] != "0x" + "00" * 256  # the emitter's log is a real one
