@@ -280,6 +280,15 @@ class Chain:
         block_hash = self.db.canonical_hash(number) if 0 <= number <= self.head.number else None
         return self.header_by_hash(block_hash) if block_hash else None
 
+    def bloom_by_number(self, number: int) -> tuple[bytes, bytes] | None:
+        """Return a canonical block's hash and logs bloom (log queries read only these)."""
+        block_hash = self.db.canonical_hash(number) if 0 <= number <= self.head.number else None
+        if block_hash is None:
+            return None
+        cached = self._blocks.get(block_hash)
+        bloom = cached.header.logs_bloom if cached else self.db.logs_bloom(block_hash)
+        return (block_hash, bloom) if bloom is not None else None
+
     def block_by_hash(self, block_hash: bytes) -> Block | None:
         cached = self._blocks.get(block_hash)
         if cached is not None:

@@ -57,12 +57,34 @@ def log_matches(log: Log, criteria: LogFilter) -> bool:
                for i, wanted in enumerate(criteria.topics))
 
 
+@dataclass(frozen=True, slots=True)
+class BloomQuery:
+    """A filter's criteria as bloom bit masks, hashed once for a whole range of blocks.
+
+    Each alternative of a position (an address, one of a topic position's values) sets three
+    bits; a block may hold a match only if, for every position, some alternative's bits are
+    all set in its bloom.
+    """
+
+    positions: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def of(cls, criteria: LogFilter) -> BloomQuery:
+        wanted = ([criteria.addresses] if criteria.addresses is not None else []) + [
+            topics for topics in criteria.topics if topics is not None]
+        return cls(tuple(tuple(int(BloomFilter.from_iterable([item])) for item in alternatives)
+                         for alternatives in wanted))
+
+    def may_match(self, bloom: bytes) -> bool:
+        """Return False only when the block's bloom proves no log can match."""
+        value = int.from_bytes(bloom, "big")
+        return all(any(mask & value == mask for mask in alternatives)
+                   for alternatives in self.positions)
+
+
 def bloom_may_match(bloom: bytes, criteria: LogFilter) -> bool:
     """Return False only when the block's bloom proves no log can match."""
-    value = BloomFilter(int.from_bytes(bloom, "big"))
-    if criteria.addresses is not None and not any(a in value for a in criteria.addresses):
-        return False
-    return all(wanted is None or any(t in value for t in wanted) for wanted in criteria.topics)
+    return BloomQuery.of(criteria).may_match(bloom)
 
 
 def block_logs(block: Block, receipts: tuple[Receipt, ...], criteria: LogFilter,
@@ -82,13 +104,15 @@ def find_logs(chain: Chain, criteria: LogFilter, first: int, last: int) -> list[
     if last - first + 1 > MAX_RANGE:
         raise errors.QueryLimitExceeded(f"block range greater than {MAX_RANGE}")
     found: list[LocatedLog] = []
+    query = BloomQuery.of(criteria)
     for number in range(first, last + 1):
-        header = chain.header_by_number(number)
-        if header is None:
+        located = chain.bloom_by_number(number)
+        if located is None:
             break
-        if not bloom_may_match(header.logs_bloom, criteria):
+        block_hash, bloom = located
+        if not query.may_match(bloom):
             continue
-        found.extend(_logs_of(chain, header.hash, criteria))
+        found.extend(_logs_of(chain, block_hash, criteria))
         if len(found) > MAX_RESULTS:
             raise errors.QueryLimitExceeded(f"query returned more than {MAX_RESULTS} results")
     return found

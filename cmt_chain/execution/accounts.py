@@ -18,13 +18,15 @@ from eth_typing import Address, Hash32
 from ..calls import AccountOverride
 from ..storage.kv import Store
 from ..storage.state import StateOverlay, StateView
+from .block_state import BlockAccountDB
 
 
 class AccountReader:
     """Reads accounts at one state root (any past block: the node is an archive)."""
 
     def __init__(self, store: Store, state_root: bytes) -> None:
-        self._db = AccountDB(AtomicDB(_as_db(StateView(store))), Hash32(state_root))
+        # the block builder's account store: its trie reads decode each node once per process
+        self._db = BlockAccountDB(AtomicDB(_as_db(StateView(store))), Hash32(state_root))
 
     def balance(self, address: bytes) -> int:
         return self._db.get_balance(Address(address))

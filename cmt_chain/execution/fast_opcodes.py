@@ -87,13 +87,17 @@ class _Push(_Op):
         values.append(raw)
 
 
-class _Dup(_Op):
+class _Positioned(_Op):
+    """An opcode about one stack position (DUPn, SWAPn)."""
+
     __slots__ = ("position",)
 
     def __init__(self, gas_cost: int, mnemonic: str, position: int) -> None:
         super().__init__(gas_cost, mnemonic)
         self.position = position
 
+
+class _Dup(_Positioned):
     def __call__(self, computation: Any) -> None:
         _charge(computation, self.gas_cost, self.mnemonic)
         values = computation._stack.values
@@ -106,13 +110,7 @@ class _Dup(_Op):
                 f"Insufficient stack items for DUP{self.position}") from None
 
 
-class _Swap(_Op):
-    __slots__ = ("position",)
-
-    def __init__(self, gas_cost: int, mnemonic: str, position: int) -> None:
-        super().__init__(gas_cost, mnemonic)
-        self.position = position
-
+class _Swap(_Positioned):
     def __call__(self, computation: Any) -> None:
         _charge(computation, self.gas_cost, self.mnemonic)
         values = computation._stack.values

@@ -17,6 +17,8 @@ from ..transaction import Transaction, decode_transaction
 from . import schema
 from .kv import Put, Store
 
+LOGS_BLOOM_FIELD = 6  # a header's fields: parent, uncles, coinbase, 3 roots, bloom, ...
+
 
 class ChainDB:
     """Typed reads and atomic writes over the node's RocksDB store."""
@@ -83,6 +85,11 @@ class ChainDB:
     def header(self, block_hash: bytes) -> Header | None:
         data = self.store.get(schema.HEADERS, block_hash)
         return Header.decode(data) if data is not None else None
+
+    def logs_bloom(self, block_hash: bytes) -> bytes | None:
+        """Return a stored header's logs bloom without decoding the rest of the header."""
+        data = self.store.get(schema.HEADERS, block_hash)
+        return bytes(rlp.decode_lazy(data)[LOGS_BLOOM_FIELD]) if data is not None else None
 
     def block(self, block_hash: bytes) -> Block | None:
         header = self.header(block_hash)

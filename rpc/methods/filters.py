@@ -8,7 +8,7 @@ from .. import params as p
 from ..errors import METHOD_NOT_FOUND, InvalidParams, RpcError
 from ..jsonrpc import Context, method, optional
 
-SUBSCRIPTION_KINDS = ("newHeads", "logs", "newPendingTransactions")
+SUBSCRIPTION_KINDS = ("newHeads", "logs", "newPendingTransactions", "syncing")
 
 
 @method("eth_newFilter", p.log_filter)

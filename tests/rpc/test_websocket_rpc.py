@@ -1,5 +1,5 @@
 """JSON-RPC over WebSocket: single requests, batches, notifications without answers, errors, and
-eth_subscribe / eth_unsubscribe for newHeads, logs and newPendingTransactions.
+eth_subscribe / eth_unsubscribe for newHeads, logs, newPendingTransactions and syncing.
 
 Transactions that trigger notifications go in over HTTP; the socket only listens.
 """
@@ -266,6 +266,17 @@ def test_unsubscribe(node: Any, ws: WsClient, contract: str) -> None:
     assert ws.request("eth_unsubscribe", [gone]) == {"jsonrpc": "2.0", "id": ws._next_id, "error": {
         "code": -32000, "message": "subscription not found"}}
     assert ws.request("eth_unsubscribe", [kept])["result"] is True
+
+
+def test_syncing_subscription_stays_silent_on_a_node_that_never_syncs(node: Any, ws: WsClient,
+                                                                     contract: str) -> None:
+    syncing = ws.subscribe("syncing")
+    heads = ws.subscribe("newHeads")
+    wait_receipt(node.url, send_call(node.url, contract, calldata("set(uint256)", ["uint256"],
+                                                                  [3])))
+    ws.notification(heads)
+    assert ws.pending_for(syncing) == []
+    assert ws.request("eth_unsubscribe", [syncing])["result"] is True
 
 
 def test_subscribe_unknown_kind(ws: WsClient) -> None:

@@ -88,7 +88,8 @@ GENESIS_STATE = {bytes.fromhex(k.address[2:]): {"balance": 10**21, "nonce": 0, "
                                                 "storage": {}} for k in KEYS}
 
 
-def py_evm_block(raw_txs: list[bytes]):
+def reference_chain(genesis_state: dict):
+    """Return py-evm's own MiningChain (Prague, no proof of work) from `genesis_state`."""
     vm = PragueVM.configure(consensus_class=NoProofConsensus)
     chain_class = MiningChain.configure(vm_configuration=((0, vm),), chain_id=CHAIN_ID)
     genesis = dict(
@@ -96,7 +97,11 @@ def py_evm_block(raw_txs: list[bytes]):
         withdrawals_root=EMPTY_TRIE_ROOT, blob_gas_used=0, excess_blob_gas=0,
         parent_beacon_block_root=ZERO_HASH, requests_hash=execution.EMPTY_REQUESTS_HASH,
         nonce=b"\x00" * 8, coinbase=b"\x00" * 20)
-    chain = chain_class.from_genesis(AtomicDB(), genesis, GENESIS_STATE)
+    return chain_class.from_genesis(AtomicDB(), genesis, genesis_state)
+
+
+def py_evm_block(raw_txs: list[bytes]):
+    chain = reference_chain(GENESIS_STATE)
     chain.header = chain.header.copy(coinbase=COINBASE, timestamp=TIMESTAMP, mix_hash=RANDAO)
     builder = PragueVM.get_transaction_builder()
     receipts = []
@@ -190,14 +195,7 @@ def storage_workload() -> list[list[bytes]]:
 
 def test_block_builder_matches_py_evm_over_several_blocks_of_storage(store):
     blocks = storage_workload()
-    vm = PragueVM.configure(consensus_class=NoProofConsensus)
-    chain_class = MiningChain.configure(vm_configuration=((0, vm),), chain_id=CHAIN_ID)
-    genesis = dict(
-        difficulty=0, gas_limit=GAS_LIMIT, timestamp=TIMESTAMP - 1, base_fee_per_gas=0,
-        withdrawals_root=EMPTY_TRIE_ROOT, blob_gas_used=0, excess_blob_gas=0,
-        parent_beacon_block_root=ZERO_HASH, requests_hash=execution.EMPTY_REQUESTS_HASH,
-        nonce=b"\x00" * 8, coinbase=b"\x00" * 20)
-    chain = chain_class.from_genesis(AtomicDB(), genesis, GENESIS_STATE)
+    chain = reference_chain(GENESIS_STATE)
     builder = PragueVM.get_transaction_builder()
     accounts = [execution.GenesisAccount(address, balance=10**21) for address in GENESIS_STATE]
     state_root, writes = execution.genesis_state(store, accounts)
@@ -285,14 +283,7 @@ def test_fast_opcodes_match_py_evm_at_their_edges(store):
         "nonce": i, "to": to_checksum_address(addresses[name]), **fee,
         "gas": 1_000_000 if name == "arithmetic" else 100_000,
     }).raw_transaction) for i, name in enumerate(OPCODE_CONTRACTS)]
-    vm = PragueVM.configure(consensus_class=NoProofConsensus)
-    chain_class = MiningChain.configure(vm_configuration=((0, vm),), chain_id=CHAIN_ID)
-    genesis = dict(
-        difficulty=0, gas_limit=GAS_LIMIT, timestamp=TIMESTAMP - 1, base_fee_per_gas=0,
-        withdrawals_root=EMPTY_TRIE_ROOT, blob_gas_used=0, excess_blob_gas=0,
-        parent_beacon_block_root=ZERO_HASH, requests_hash=execution.EMPTY_REQUESTS_HASH,
-        nonce=b"\x00" * 8, coinbase=b"\x00" * 20)
-    chain = chain_class.from_genesis(AtomicDB(), genesis, genesis_state)
+    chain = reference_chain(genesis_state)
     chain.header = chain.header.copy(coinbase=COINBASE, timestamp=TIMESTAMP, mix_hash=RANDAO)
     builder = PragueVM.get_transaction_builder()
     theirs = [chain.apply_transaction(builder.decode(raw))[1] for raw in raw_txs]
