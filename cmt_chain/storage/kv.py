@@ -88,10 +88,19 @@ class Store:
         self._db.close()
 
 
+MEMTABLE_BYTES = 16 << 20  # per column family, before it is flushed to disk
+ALL_MEMTABLES_BYTES = 64 << 20  # the whole database's memtables, all families together
+
+
 def _options() -> rocksdict.Options:
     options = rocksdict.Options(raw_mode=True)
     options.create_if_missing(True)
     options.create_missing_column_families(True)
+    # RocksDB's defaults let each of the dozen families hold up to 2 x 64 MiB of memtables, in
+    # the node and again in the executor's secondary view: a long, busy run then grows by
+    # hundreds of MiB. These caps keep memory flat; flushes are sequential writes, cheap.
+    options.set_write_buffer_size(MEMTABLE_BYTES)
+    options.set_db_write_buffer_size(ALL_MEMTABLES_BYTES)
     return options
 
 
