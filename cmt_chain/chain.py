@@ -28,7 +28,10 @@ from .storage.chaindb import ChainDB
 from .storage.kv import Store
 from .transaction import Transaction
 
+# Recent blocks and receipts kept decoded (RPC reads of the newest blocks are the most common):
+# at most 256 blocks, and fewer when they are full, so memory stays bounded under load.
 _CACHE_BLOCKS = 256
+_CACHE_TRANSACTIONS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,7 @@ class Chain:
         self.events = events
         self._blocks: OrderedDict[bytes, Block] = OrderedDict()
         self._receipts: OrderedDict[bytes, tuple[Receipt, ...]] = OrderedDict()
+        self._cached_txs = 0  # transactions in self._blocks
         stored_spec = self.db.meta(schema.CHAIN_SPEC_KEY)
         self.spec = (chainspec.from_json(stored_spec.decode()) if stored_spec
                      else chainspec.cmt_spec(config.network.chain_id))
@@ -163,10 +167,20 @@ class Chain:
         return removed
 
     def _remember(self, block: Block, receipts: tuple[Receipt, ...]) -> None:
-        self._blocks[block.hash] = block
         self._receipts[block.hash] = receipts
-        while len(self._blocks) > _CACHE_BLOCKS:
-            self._blocks.popitem(last=False)
+        self._cache_block(block)
+
+    def _cache_block(self, block: Block) -> None:
+        """Keep a block decoded, evicting the oldest beyond the cache's bounds."""
+        if block.hash in self._blocks:
+            return
+        self._blocks[block.hash] = block
+        self._cached_txs += len(block.transactions)
+        while len(self._blocks) > 1 and (len(self._blocks) > _CACHE_BLOCKS
+                                         or self._cached_txs > _CACHE_TRANSACTIONS):
+            _, oldest = self._blocks.popitem(last=False)
+            self._cached_txs -= len(oldest.transactions)
+            self._receipts.pop(oldest.hash, None)
         while len(self._receipts) > _CACHE_BLOCKS:
             self._receipts.popitem(last=False)
 
@@ -295,7 +309,7 @@ class Chain:
             return cached
         block = self.db.block(block_hash)
         if block is not None and self.db.canonical_hash(block.number) == block_hash:
-            self._blocks[block_hash] = block
+            self._cache_block(block)
         return block
 
     def block_by_number(self, number: int) -> Block | None:
