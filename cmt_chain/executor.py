@@ -30,6 +30,8 @@ from .transaction import Transaction
 
 log = logging.getLogger(__name__)
 
+REOPEN_EVERY = 100  # blocks built between reopenings of the executor's read-only view
+
 
 @dataclass(frozen=True, slots=True)
 class BuildRequest:
@@ -128,6 +130,7 @@ def _serve(conn: Connection, db_path: Path, secondary_path: Path) -> None:
     """The child's loop: answer each BuildRequest with a BuiltBlock until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the node, which stops us
     store = open_secondary(db_path, secondary_path)
+    builds = 0
     try:
         while True:
             try:
@@ -136,6 +139,12 @@ def _serve(conn: Connection, db_path: Path, secondary_path: Path) -> None:
                 break
             if request is None:
                 break
+            builds += 1
+            if builds % REOPEN_EVERY == 0:
+                # A secondary instance keeps what it replays from the primary's logs and
+                # the tables it opened; opened afresh, it holds only what it needs now.
+                store.close()
+                store = open_secondary(db_path, secondary_path)
             try:
                 store.catch_up()  # see the block the node stored just before asking
                 conn.send(_build(store, request))

@@ -32,6 +32,7 @@ from eth.vm.forks.shanghai.withdrawals import Withdrawal as EvmWithdrawal
 from eth_hash.auto import keccak
 from eth_typing import Address
 from eth_utils import ValidationError
+from trie import HexaryTrie
 
 from .. import errors
 from ..block import Header, Withdrawal
@@ -104,6 +105,10 @@ def build_block(
         _reward_miners(state, env, uncles)
     requests = _requests(state, fork, receipts) if forks.has_requests(fork) else None
     state.persist()
+    # py-evm's HexaryTrie memoizes node encodings in a class-wide cache whose keys hold the
+    # trie, and through it this block's whole state overlay: 4,096 entries kept every block's
+    # writes alive (gigabytes in a long run). Nothing in it is useful to the next block.
+    HexaryTrie._cached_create_node_to_db_mapping.cache_clear()
     header = Header(
         parent_hash=parent_hash, coinbase=env.coinbase, state_root=state.state_root,
         transactions_root=ordered_trie_root([tx.raw for tx in included]),
