@@ -17,7 +17,7 @@ from eth_hash.auto import keccak
 
 from . import errors
 from .block import Header, Withdrawal
-from .calls import AccountOverride, CallRequest
+from .calls import AccountOverride, BlockOverride, CallRequest
 from .receipt import Log
 from .transaction import BLOB, DYNAMIC_FEE, LEGACY, Transaction
 
@@ -30,15 +30,10 @@ TRANSFER_TOPIC = bytes.fromhex("ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a116
 
 
 @dataclass(frozen=True, slots=True)
-class SimBlockOverride:
-    """What a simulated block sets for itself (geth's block overrides)."""
+class SimBlockOverride(BlockOverride):
+    """What a simulated block sets for itself: a call's block overrides, and the blob base fee
+    and withdrawals geth lets eth_simulateV1 set too."""
 
-    number: int | None = None
-    timestamp: int | None = None
-    gas_limit: int | None = None
-    coinbase: bytes | None = None
-    prev_randao: bytes | None = None
-    base_fee: int | None = None
     blob_base_fee: int | None = None
     withdrawals: tuple[Withdrawal, ...] = ()
 
